@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` (the demo) and `make test` (the tests).
+# Everything else here is what those two need on a fresh machine with Python 3.11.
+
+PYTHON ?= python3.11
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: run test install lint format messages demo-data clean
+
+$(UV):
+	$(PYTHON) -m pip install --user --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+
+# The demo: SQLite (WAL), a filesystem Celery broker, mail written to var/mail.
+run: install
+	mkdir -p var/broker/queue var/broker/processed var/mail var/evidence
+	$(UV) run --no-sync python manage.py migrate --noinput
+	$(UV) run --no-sync python manage.py collectstatic --noinput --verbosity 0
+	$(UV) run --no-sync python manage.py seed_demo
+	@echo "Redress is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, worker and beat)"
+	REDRESS_PORT=$(PORT) $(UV) run --no-sync honcho start -f Procfile.demo
+
+test: install
+	$(UV) run --no-sync pytest
+
+lint: install
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+
+format: install
+	$(UV) run --no-sync ruff format .
+	$(UV) run --no-sync ruff check --fix .
+
+# Regenerate the catalogues after changing strings; the compiled .mo files are committed,
+# so a fresh machine needs no gettext to serve Chinese.
+messages: install
+	$(UV) run --no-sync python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var
+	$(UV) run --no-sync python manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf var

@@ -1,0 +1,46 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CustomerProfile, User
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    exchange_uid = forms.CharField(
+        label=_("Exchange UID"),
+        max_length=64,
+        required=False,
+        help_text=_("Your user ID on the exchange, shown in your account settings."),
+    )
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not a common password."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = (get_language() or "en").lower()
+        self.fields["preferred_language"].initial = "zh-hans" if language.startswith("zh") else "en"
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        candidate = User(email=self.data.get("email", ""), full_name=self.data.get("full_name", ""))
+        password_validation.validate_password(password, candidate)
+        return password
+
+
+class ProfileForm(forms.ModelForm):
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+
+    class Meta:
+        model = CustomerProfile
+        fields = ["exchange_uid", "preferred_language"]

@@ -1,0 +1,46 @@
+"""One place where domain errors become JSON HTTP errors for the API."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
+
+# Upload refusals carry their own HTTP status (DESIGN.md: 413/415 for bad uploads).
+_UPLOAD_STATUS = {"too_large": 413, "unsupported_type": 415}
+
+
+def _validation_response(error: DjangoValidationError) -> Response:
+    if hasattr(error, "error_dict"):
+        body = {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in error.error_dict.items()
+        }
+        codes = {e.code for errs in error.error_dict.values() for e in errs}
+    else:
+        body = {"detail": error.messages}
+        codes = {e.code for e in error.error_list}
+    code = next(
+        (_UPLOAD_STATUS[c] for c in codes if c in _UPLOAD_STATUS), status.HTTP_400_BAD_REQUEST
+    )
+    return Response(body, status=code)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, InvalidTransition):
+        return Response({"detail": exc.reason, "code": "invalid_transition"}, status=409)
+    if isinstance(exc, NotAllowed):
+        return Response({"detail": exc.reason, "code": "not_allowed"}, status=403)
+    if isinstance(exc, DuplicateTicket):
+        return Response(
+            {
+                "detail": "You already have an open case about this transaction or order.",
+                "code": "duplicate",
+                "existing": [t.reference for t in exc.existing],
+            },
+            status=409,
+        )
+    if isinstance(exc, DjangoValidationError):
+        return _validation_response(exc)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from tickets import views as ticket_views
+
+urlpatterns = [
+    path("", ticket_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("tickets/", include("tickets.urls")),
+    path(
+        "attachments/<uuid:attachment_id>/download/",
+        ticket_views.attachment_download,
+        name="attachment_download",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("tickets.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+]

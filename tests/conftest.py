@@ -1,0 +1,26 @@
+import shutil
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils.functional import empty
+
+from tickets.models import evidence_storage
+
+
+@pytest.fixture(autouse=True)
+def _private_evidence_root(tmp_path, settings):
+    """Each test stores evidence in its own folder, so files never leak between tests."""
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    evidence_storage._wrapped = empty  # the lazy storage picks up the new root
+    yield
+    evidence_storage._wrapped = empty
+    shutil.rmtree(tmp_path / "evidence", ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need PostgreSQL skip, saying so, when the suite runs on SQLite."""
+    on_postgres = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)

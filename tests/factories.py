@@ -1,0 +1,94 @@
+import io
+
+import factory
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from accounts import roles
+from accounts.models import CustomerProfile, User
+from tickets.models import Category, Ticket
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        """`role=` names a group; the subclasses below give each its default role."""
+        if create:
+            self.save()
+            if extracted:
+                self.groups.add(Group.objects.get(name=extracted))
+
+
+def _with_role(role: str):
+    def hook(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            self.groups.add(Group.objects.get(name=extracted or role))
+
+    return factory.PostGeneration(hook)
+
+
+class CustomerFactory(UserFactory):
+    role = _with_role(roles.CUSTOMER)
+    profile = factory.RelatedFactory(
+        "tests.factories.CustomerProfileFactory", factory_related_name="user"
+    )
+
+
+class CustomerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerProfile
+
+    exchange_uid = factory.Sequence(lambda n: f"{38000000 + n}")
+    preferred_language = "en"
+
+
+class AgentFactory(UserFactory):
+    role = _with_role(roles.AGENT)
+    is_staff = True
+
+
+def category(code: str = "other") -> Category:
+    """The seeded categories (migration 0003) are the real ones: tests use them."""
+    return Category.objects.get(code=code)
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A ticket row for reads; writes under test go through tickets.services."""
+
+    class Meta:
+        model = Ticket
+
+    reference = factory.Sequence(lambda n: f"RD-TEST-{n:04d}")
+    customer = factory.SubFactory(CustomerFactory)
+    filed_by = factory.SelfAttribute("customer")
+    category = factory.LazyFunction(category)
+    subject = "My withdrawal did not arrive"
+    description = "I withdrew funds and they never arrived."
+
+
+def png_upload(name: str = "screenshot.png", size=(64, 48)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def pdf_upload(name: str = "statement.pdf") -> SimpleUploadedFile:
+    body = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    return SimpleUploadedFile(name, body, content_type="application/pdf")

@@ -1,0 +1,153 @@
+"""Separate input and output shapes: inputs never write model fields directly."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tickets.models import Attachment, Category, Channel, Message, Ticket, TicketEvent
+
+
+class CategoryOutput(serializers.ModelSerializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name",
+            "description",
+            "required_fields",
+            "optional_fields",
+            "default_priority",
+            "team",
+        ]
+
+
+class TicketCreateInput(serializers.Serializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
+    subject = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+    description = serializers.CharField(allow_blank=True, max_length=20000)
+    fields = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    customer = serializers.EmailField(
+        required=False, help_text=_("Staff only: the customer this case is filed for.")
+    )
+    channel = serializers.ChoiceField(
+        choices=[c for c in Channel.choices if c[0] != Channel.WEB], required=False
+    )
+    allow_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class MessageInput(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, max_length=20000)
+    internal = serializers.BooleanField(required=False, default=False)
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class AttachmentOutput(serializers.ModelSerializer):
+    filename = serializers.CharField(source="original_name")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "sha256", "created_at", "download_url"]
+
+    def get_download_url(self, attachment) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/attachments/{attachment.id}/download/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class MessageOutput(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    attachments = AttachmentOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "from_staff", "internal", "body", "created_at", "attachments"]
+
+    def get_author(self, message) -> str:
+        # Customers see who on the desk wrote by name only, never a staff email.
+        if message.author is None:
+            return "system"
+        return message.author.display_name
+
+
+class EventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = TicketEvent
+        fields = ["kind", "from_status", "to_status", "from_tier", "to_tier", "created_at"]
+
+
+class TicketListOutput(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "subject",
+            "category",
+            "status",
+            "tier",
+            "priority",
+            "channel",
+            "assignee",
+            "created_at",
+            "updated_at",
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+        ]
+
+
+class TicketFieldsOutput(serializers.ModelSerializer):
+    asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    network = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "occurred_at",
+            "asset",
+            "network",
+            "amount",
+            "order_id",
+            "txid",
+            "wallet_address",
+            "trading_pair",
+            "device",
+        ]
+
+
+class TicketDetailOutput(TicketListOutput):
+    fields = TicketFieldsOutput(source="*", read_only=True)
+    messages = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(TicketListOutput.Meta):
+        fields = [
+            *TicketListOutput.Meta.fields,
+            "description",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "fields",
+            "messages",
+            "attachments",
+        ]
+
+    @extend_schema_field(MessageOutput(many=True))
+    def get_messages(self, ticket) -> list:
+        return MessageOutput(self.context["messages"], many=True, context=self.context).data
+
+    @extend_schema_field(AttachmentOutput(many=True))
+    def get_attachments(self, ticket) -> list:
+        return AttachmentOutput(self.context["attachments"], many=True, context=self.context).data

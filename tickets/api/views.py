@@ -1,0 +1,186 @@
+"""The REST API of DESIGN.md: each endpoint parses input, calls a service or selector, renders."""
+
+import hashlib
+import json
+
+from django.contrib.auth import authenticate
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
+
+from accounts.models import User
+from accounts.roles import is_staff_member
+from tickets import selectors, services
+from tickets.api import serializers as s
+from tickets.api.filters import TicketFilter
+from tickets.exceptions import NotAllowed
+from tickets.models import Channel, Ticket
+
+
+class TokenView(APIView):
+    """Exchange an email and password for an API token."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenInput", {"email": serializers.EmailField(), "password": serializers.CharField()}
+        ),
+        responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+    )
+    def post(self, request):
+        email = str(request.data.get("email", "")).strip().lower()
+        password = str(request.data.get("password", ""))
+        user = authenticate(request, email=email, password=password)
+        if user is None or not user.is_active:
+            # One message for every failure: never say which part was wrong.
+            raise AuthenticationFailed(_("Email or password is not right."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class CategoryViewSet(ReadOnlyModelViewSet):
+    serializer_class = s.CategoryOutput
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.active_categories().select_related("team")
+
+
+def _request_hash(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class TicketViewSet(GenericViewSet):
+    lookup_field = "reference"
+    filterset_class = TicketFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    queryset = Ticket.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.tickets_visible_to(self.request.user)
+
+    def get_object(self):
+        return selectors.ticket_get_for_user(self.request.user, self.kwargs["reference"])
+
+    def _detail(self, ticket, status_code=status.HTTP_200_OK):
+        user = self.request.user
+        context = {
+            "request": self.request,
+            "messages": selectors.ticket_messages_for(user, ticket),
+            "attachments": selectors.ticket_attachments_for(user, ticket),
+        }
+        return Response(s.TicketDetailOutput(ticket, context=context).data, status=status_code)
+
+    @extend_schema(responses=s.TicketListOutput(many=True))
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.TicketListOutput(page, many=True).data)
+
+    @extend_schema(responses=s.TicketDetailOutput)
+    def retrieve(self, request, reference=None):
+        return self._detail(self.get_object())
+
+    @extend_schema(
+        request=s.TicketCreateInput,
+        responses={201: s.TicketDetailOutput, 200: s.TicketDetailOutput},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description=_("A retry with the same key returns the first ticket."),
+            )
+        ],
+    )
+    def create(self, request):
+        data = s.TicketCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        customer = request.user
+        channel = Channel.API
+        if "customer" in values:
+            if not is_staff_member(request.user):
+                raise NotAllowed(_("Only staff may file a case for someone else."))
+            customer = get_object_or_404(User, email__iexact=values.pop("customer"))
+            channel = values.get("channel") or Channel.PHONE
+        values.pop("channel", None)
+        kwargs = {
+            "customer": customer,
+            "category": values["category"],
+            "subject": values["subject"],
+            "description": values["description"],
+            "fields": values["fields"],
+            "channel": channel,
+            "allow_duplicate": values["allow_duplicate"],
+        }
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if key:
+            ticket, created = services.ticket_file_idempotent(
+                idempotency_key=key[:255],
+                request_hash=_request_hash({**request.data, "customer": customer.pk}),
+                filed_by=request.user,
+                **kwargs,
+            )
+        else:
+            ticket, created = services.ticket_file(filed_by=request.user, **kwargs), True
+        return self._detail(ticket, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=s.MessageInput, responses={201: s.MessageOutput})
+    @action(detail=True, methods=["post"])
+    def messages(self, request, reference=None):
+        ticket = self.get_object()
+        data = s.MessageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.ticket_add_message(
+            ticket=ticket, author=request.user, **data.validated_data
+        )
+        return Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": s.AttachmentInput}, responses={201: s.AttachmentOutput}
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, reference=None):
+        ticket = self.get_object()
+        upload = request.FILES.get("file")
+        files = [upload] if upload else []
+        (attachment,) = services.ticket_add_evidence(ticket=ticket, actor=request.user, files=files)
+        return Response(
+            s.AttachmentOutput(attachment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AttachmentDownloadView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, attachment_id):
+        attachment = selectors.attachment_get_for_user(request.user, attachment_id)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,485 @@
+"""Tickets and everything attached to them: messages, evidence and the audit trail."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import LazyObject
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tickets.chains import ChainFamily
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING_CUSTOMER = "pending_customer", _("Waiting for you")
+    RESOLUTION_PROPOSED = "resolution_proposed", _("Resolution proposed")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+
+
+# A ticket in one of these still needs the desk: duplicates are looked for among them.
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.OPEN,
+    Status.PENDING_CUSTOMER,
+    Status.RESOLUTION_PROPOSED,
+)
+
+
+class Tier(models.TextChoices):
+    SUPPORT = "support", _("Support")
+    APPEAL_CENTER = "appeal_center", _("Appeal Center")
+    DISPUTE_COMMITTEE = "dispute_committee", _("Dispute Committee")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    SOCIAL = "social", _("Social media")
+
+
+class EvidenceField(models.TextChoices):
+    """The structured fields a category may ask for (DESIGN.md, Evidence)."""
+
+    OCCURRED_AT = "occurred_at", _("When it happened")
+    ASSET = "asset", _("Asset")
+    NETWORK = "network", _("Network")
+    AMOUNT = "amount", _("Amount")
+    ORDER_ID = "order_id", _("Order ID")
+    TXID = "txid", _("Transaction hash (TxID)")
+    WALLET_ADDRESS = "wallet_address", _("Wallet address")
+    TRADING_PAIR = "trading_pair", _("Trading pair")
+    DEVICE = "device", _("Device and browser or app version")
+
+
+def _bilingual(obj, field: str) -> str:
+    """The Chinese text when the page is in Chinese and one was written, else English."""
+    if (get_language() or "").startswith("zh"):
+        return getattr(obj, f"{field}_zh") or getattr(obj, f"{field}_en")
+    return getattr(obj, f"{field}_en")
+
+
+class Asset(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Network(models.Model):
+    """A chain an asset moves on; its family decides how TxIDs and addresses look."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    family = models.CharField(_("format family"), max_length=20, choices=ChainFamily.choices)
+    assets = models.ManyToManyField(Asset, related_name="networks", blank=True)
+    explorer_tx_url = models.CharField(
+        _("explorer link for a transaction"),
+        max_length=200,
+        blank=True,
+        help_text=_("With {txid} where the hash goes."),
+    )
+    explorer_address_url = models.CharField(
+        _("explorer link for an address"),
+        max_length=200,
+        blank=True,
+        help_text=_("With {address} where the address goes."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("network")
+        verbose_name_plural = _("networks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    required_fields = models.JSONField(
+        _("required evidence fields"),
+        default=list,
+        blank=True,
+        help_text=_("Field names the customer must fill in."),
+    )
+    optional_fields = models.JSONField(
+        _("optional evidence fields"),
+        default=list,
+        blank=True,
+        help_text=_("Field names offered but not required."),
+    )
+    default_priority = models.CharField(
+        _("default priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("handling team"),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _bilingual(self, "name")
+
+    @property
+    def description(self) -> str:
+        return _bilingual(self, "description")
+
+    @property
+    def evidence_fields(self) -> list[str]:
+        """Required then optional fields, in the order the form shows them."""
+        shown = [*self.required_fields, *self.optional_fields]
+        return [f for f in EvidenceField.values if f in shown]
+
+    def clean(self) -> None:
+        known = set(EvidenceField.values)
+        unknown = [f for f in [*self.required_fields, *self.optional_fields] if f not in known]
+        if unknown:
+            raise ValidationError(
+                _("Unknown evidence fields: %(fields)s. Known: %(known)s.")
+                % {"fields": ", ".join(map(str, unknown)), "known": ", ".join(sorted(known))}
+            )
+        both = set(self.required_fields) & set(self.optional_fields)
+        if both:
+            raise ValidationError(
+                _("A field cannot be both required and optional: %(fields)s.")
+                % {"fields": ", ".join(sorted(both))}
+            )
+
+
+class Ticket(models.Model):
+    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("customer"),
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.NEW
+    )
+    tier = models.CharField(_("tier"), max_length=24, choices=Tier.choices, default=Tier.SUPPORT)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+
+    # Structured evidence (DESIGN.md): which ones are required depends on the category.
+    occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("asset")
+    )
+    network = models.ForeignKey(
+        Network, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("network")
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=38, decimal_places=18, null=True, blank=True
+    )
+    order_id = models.CharField(_("order ID"), max_length=64, blank=True)
+    txid = models.CharField(_("transaction hash (TxID)"), max_length=128, blank=True)
+    wallet_address = models.CharField(_("wallet address"), max_length=128, blank=True)
+    trading_pair = models.CharField(_("trading pair"), max_length=32, blank=True)
+    device = models.CharField(_("device and browser or app"), max_length=200, blank=True)
+
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # The SLA clock: due times as columns so sweeps and queues are index scans.
+    first_response_due_at = models.DateTimeField(_("first reply due"), null=True, blank=True)
+    next_response_due_at = models.DateTimeField(_("next reply due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first replied at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["customer", "-created_at", "-id"], name="ticket_customer_recent"),
+            models.Index(fields=["status", "tier"], name="ticket_status_tier"),
+            # Duplicate detection looks up open tickets by the customer's TxID or order ID.
+            models.Index(
+                fields=["customer", "txid"], name="ticket_customer_txid", condition=~Q(txid="")
+            ),
+            models.Index(
+                fields=["customer", "order_id"],
+                name="ticket_customer_order",
+                condition=~Q(order_id=""),
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                name="ticket_first_response_due",
+                condition=Q(first_response_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["next_response_due_at"],
+                name="ticket_next_response_due",
+                condition=Q(next_response_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_resolution_due",
+                condition=Q(resolution_due_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.status == Status.CLOSED
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("message"))
+    # Internal notes are for staff only and must never reach a customer.
+    internal = models.BooleanField(_("internal note"), default=False)
+    from_staff = models.BooleanField(_("from staff"), default=False)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_time")]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.reference} #{self.pk}"
+
+
+class _EvidenceStorage(LazyObject):
+    """Private storage, resolved lazily so tests can point EVIDENCE_ROOT elsewhere."""
+
+    def _setup(self):
+        self._wrapped = FileSystemStorage(location=settings.EVIDENCE_ROOT, base_url=None)
+
+
+evidence_storage = _EvidenceStorage()
+
+
+def _evidence_storage():
+    return evidence_storage
+
+
+class Attachment(models.Model):
+    """One evidence file: immutable once stored; added, never edited or removed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), storage=_evidence_storage, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=60)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket_time")]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class EventKind(models.TextChoices):
+    FILED = "filed", _("Ticket filed")
+    MESSAGE = "message", _("Message added")
+    NOTE = "note", _("Internal note added")
+    EVIDENCE = "evidence", _("Evidence added")
+    STATUS = "status", _("Status changed")
+    TIER = "tier", _("Tier changed")
+    ASSIGNED = "assigned", _("Assigned")
+    PRIORITY = "priority", _("Priority changed")
+    CATEGORY = "category", _("Category changed")
+    SLA = "sla", _("Deadline changed")
+
+
+class TicketEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Ticket events are append-only.")
+
+    def delete(self):
+        raise TypeError("Ticket events are append-only.")
+
+
+class TicketEvent(models.Model):
+    """The audit trail: one row per thing that happened, never changed or removed.
+
+    PostgreSQL enforces this with a trigger too (migration 0002), so not even raw SQL
+    from the application can rewrite history.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    from_tier = models.CharField(max_length=24, blank=True)
+    to_tier = models.CharField(max_length=24, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Events for customers' eyes and events only staff see (internal notes).
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    objects = TicketEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_time")]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ticket events are append-only.")
+
+    @staticmethod
+    def _label(choices, value: str) -> str:
+        return str(choices(value).label) if value in choices.values else value
+
+    @property
+    def from_status_label(self) -> str:
+        return self._label(Status, self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return self._label(Status, self.to_status)
+
+    @property
+    def from_tier_label(self) -> str:
+        return self._label(Tier, self.from_tier)
+
+    @property
+    def to_tier_label(self) -> str:
+        return self._label(Tier, self.to_tier)
+
+
+class IdempotencyKey(models.Model):
+    """An API client's retry key: the same key returns the first ticket, never a second."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

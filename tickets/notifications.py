@@ -1,0 +1,48 @@
+"""Mail to customers, rendered in their own language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from tickets.models import Message, Ticket
+
+
+def _language_of(user) -> str:
+    profile = getattr(user, "customer_profile", None)
+    return profile.preferred_language if profile else settings.LANGUAGE_CODE
+
+
+def _send(ticket: Ticket, template: str, context: dict) -> None:
+    customer = ticket.customer
+    with translation.override(_language_of(customer)):
+        context = {
+            **context,
+            "ticket": ticket,
+            "customer": customer,
+            "ticket_url": settings.SITE_URL.rstrip("/")
+            + reverse("tickets:detail", args=[ticket.reference]),
+            "official_domain": settings.OFFICIAL_DOMAIN,
+        }
+        subject = render_to_string(f"tickets/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"tickets/email/{template}.txt", context)
+    EmailMultiAlternatives(subject, body, to=[customer.email]).send()
+
+
+def ticket_received(ticket_id: int) -> None:
+    ticket = Ticket.objects.select_related("customer__customer_profile", "category").get(
+        pk=ticket_id
+    )
+    _send(ticket, "ticket_received", {})
+
+
+def staff_replied(message_id: int) -> None:
+    message = Message.objects.select_related("ticket__customer__customer_profile", "author").get(
+        pk=message_id
+    )
+    if message.internal:
+        return
+    _send(message.ticket, "staff_reply", {"message": message})
