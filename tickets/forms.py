@@ -109,6 +109,10 @@ class TicketFilingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Marked as required on the page, but checked by the service with everything else,
+        # so one missing field never hides the other errors.
+        self.fields["subject"].show_required = True
+        self.fields["description"].show_required = True
         self.fields.update(_evidence_fields())
         blank = [("", "—")]
         self.fields["asset"].choices = blank + [
@@ -134,7 +138,7 @@ class TicketFilingForm(forms.Form):
         required = set(category.required_fields)
         for name in category.evidence_fields:
             bound = self[name]
-            bound.field.required = name in required  # shown as required; the service enforces it
+            bound.field.show_required = name in required
             yield bound
 
     def field_values(self) -> dict:

@@ -36,6 +36,9 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
+    def get_authenticate_header(self, request):
+        return "Token"  # so a refusal is a 401 that says how to authenticate
+
     @extend_schema(
         request=inline_serializer(
             "TokenInput", {"email": serializers.EmailField(), "password": serializers.CharField()}
