@@ -40,6 +40,7 @@ def normalize_txid(family: str, value: str, *, network: str = "") -> str:
     chain = ChainFamily(family)
     text = value.strip()
     try:
+        _check_not_huge(text, "txid_format")
         return _TXID_FORMATS[chain](text)
     except _Problem as problem:
         raise _invalid(_TXID_SHAPES[chain], problem, network or chain.label) from None
@@ -56,6 +57,7 @@ def normalize_address(family: str, value: str, *, network: str = "") -> str:
     chain = ChainFamily(family)
     text = value.strip()
     try:
+        _check_not_huge(text, "address_format")
         return _ADDRESS_FORMATS[chain](text)
     except _Problem as problem:
         shape = _ADDRESS_SHAPES[chain]
@@ -86,6 +88,7 @@ def looks_like_txid(value: str) -> bool:
     text = value.strip()
     for family in ChainFamily:
         try:
+            _check_not_huge(text, "txid_format")
             _TXID_FORMATS[family](text)
         except _Problem:
             continue
@@ -210,6 +213,16 @@ def _bad_character(char: str, kind: str, code: str) -> _Problem:
         "bech32": gettext("This one contains “%(char)s”, which these addresses never use."),
     }
     return _Problem(messages[kind], code, char=shown)
+
+
+# Longer than any hash or address we accept (bech32 tops out at 90). Checked
+# before decoding, because base58 decoding takes time quadratic in the length.
+_LONGEST = 100
+
+
+def _check_not_huge(text: str, code: str) -> None:
+    if len(text) > _LONGEST:
+        raise _Problem(gettext("This one has %(count)s characters."), code, count=len(text))
 
 
 def _first_outside(text: str, allowed: str) -> str | None:
@@ -455,6 +468,7 @@ _ADDRESS_FORMATS: dict[ChainFamily, Callable[[str], str]] = {
 
 def _is_address(family: ChainFamily, text: str) -> bool:
     try:
+        _check_not_huge(text, "address_format")
         _ADDRESS_FORMATS[family](text)
     except _Problem:
         return False

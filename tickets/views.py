@@ -157,9 +157,7 @@ def ticket_reply(request, reference):
             _add_errors(form, error)
         else:
             messages.success(request, _("Your message is sent."))
-            return _go(
-                request, reverse("tickets:detail", args=[ticket.reference]) + "#conversation"
-            )
+            return _go(request, reverse("tickets:detail", args=[ticket.reference]))
     context = _detail_context(request, ticket, reply_form=form)
     if request.htmx:
         return render(request, "tickets/detail.html#reply-body", context)
