@@ -27,6 +27,8 @@ def test_compose_describes_the_production_shape():
     assert "gunicorn" in services["web"]["command"]
     assert services["beat"]["deploy"]["replicas"] == 1
     for name in ("web", "worker", "beat"):
-        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert (
+            services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        )
         assert "evidence:/data/evidence" in services[name]["volumes"]
     assert {"pgdata", "evidence"} <= set(compose["volumes"])

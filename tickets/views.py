@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -59,6 +60,7 @@ def my_tickets(request):
 
 @login_required
 @never_cache
+@sensitive_post_parameters()  # customer text never goes into an error report
 def file_ticket(request):
     form = TicketFilingForm(
         request.POST or None,
@@ -142,6 +144,7 @@ def ticket_detail(request, reference):
 
 @login_required
 @require_POST
+@sensitive_post_parameters()
 def ticket_reply(request, reference):
     ticket = selectors.ticket_get_for_user(request.user, reference)
     form = ReplyForm(request.POST, request.FILES)

@@ -53,7 +53,9 @@ def test_sign_up_refuses_a_weak_password(client):
 def test_login_with_email_and_a_vague_error(client):
     user = CustomerFactory()
     bad = client.post(reverse("accounts:login"), {"username": user.email, "password": "wrong"})
-    unknown = client.post(reverse("accounts:login"), {"username": "nobody@example.com", "password": "x"})
+    unknown = client.post(
+        reverse("accounts:login"), {"username": "nobody@example.com", "password": "x"}
+    )
     assert bad.status_code == unknown.status_code == 200
     error = "Please enter a correct email address and password"
     assert error in bad.content.decode() and error in unknown.content.decode()
@@ -70,7 +72,10 @@ def test_password_reset_mails_a_link_that_works(client):
     assert form.status_code == 200
     response = client.post(
         form.redirect_chain[-1][0],
-        {"new_password1": "another-unusual-passphrase", "new_password2": "another-unusual-passphrase"},
+        {
+            "new_password1": "another-unusual-passphrase",
+            "new_password2": "another-unusual-passphrase",
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()

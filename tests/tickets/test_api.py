@@ -54,7 +54,9 @@ def api(customer):
 def test_token_for_email_and_password_then_token_auth(customer):
     client = APIClient()
     response = client.post(
-        "/api/v1/auth/token/", {"email": customer.email.upper(), "password": PASSWORD}, format="json"
+        "/api/v1/auth/token/",
+        {"email": customer.email.upper(), "password": PASSWORD},
+        format="json",
     )
     assert response.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
@@ -152,7 +154,10 @@ def test_idempotency_key_reused_for_another_request_is_refused(api):
 
 def test_a_failed_create_does_not_burn_the_idempotency_key(api):
     bad = {**WITHDRAWAL, "fields": {**WITHDRAWAL["fields"], "amount": "0"}}
-    assert api.post("/api/v1/tickets/", bad, format="json", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 400
+    assert (
+        api.post("/api/v1/tickets/", bad, format="json", HTTP_IDEMPOTENCY_KEY="k-3").status_code
+        == 400
+    )
     ok = api.post("/api/v1/tickets/", WITHDRAWAL, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
     assert ok.status_code == 201
 
@@ -208,17 +213,23 @@ def test_another_customers_ticket_is_a_404_everywhere(api):
     other = TicketFactory()
     attachment_owner = client_for(other.customer)
     upload = attachment_owner.post(
-        f"/api/v1/tickets/{other.reference}/attachments/", {"file": png_upload()}, format="multipart"
+        f"/api/v1/tickets/{other.reference}/attachments/",
+        {"file": png_upload()},
+        format="multipart",
     ).json()
     assert api.get(f"/api/v1/tickets/{other.reference}/").status_code == 404
     assert api.get("/api/v1/tickets/RD-NONE-XIST/").status_code == 404
     assert (
-        api.post(f"/api/v1/tickets/{other.reference}/messages/", {"body": "hi"}, format="json").status_code
+        api.post(
+            f"/api/v1/tickets/{other.reference}/messages/", {"body": "hi"}, format="json"
+        ).status_code
         == 404
     )
     assert (
         api.post(
-            f"/api/v1/tickets/{other.reference}/attachments/", {"file": png_upload()}, format="multipart"
+            f"/api/v1/tickets/{other.reference}/attachments/",
+            {"file": png_upload()},
+            format="multipart",
         ).status_code
         == 404
     )
@@ -227,11 +238,16 @@ def test_another_customers_ticket_is_a_404_everywhere(api):
 
 def test_customer_message_and_staff_internal_note_never_reaches_the_customer(api, customer):
     ticket = TicketFactory(customer=customer)
-    assert api.post(
-        f"/api/v1/tickets/{ticket.reference}/messages/", {"body": "Any news?"}, format="json"
-    ).status_code == 201
+    assert (
+        api.post(
+            f"/api/v1/tickets/{ticket.reference}/messages/", {"body": "Any news?"}, format="json"
+        ).status_code
+        == 201
+    )
     refused = api.post(
-        f"/api/v1/tickets/{ticket.reference}/messages/", {"body": "x", "internal": True}, format="json"
+        f"/api/v1/tickets/{ticket.reference}/messages/",
+        {"body": "x", "internal": True},
+        format="json",
     )
     assert refused.status_code == 403
     agent = client_for(AgentFactory())
@@ -250,7 +266,9 @@ def test_customer_message_and_staff_internal_note_never_reaches_the_customer(api
 
 def test_a_closed_case_refuses_messages_with_409(api, customer):
     ticket = TicketFactory(customer=customer, status=Status.CLOSED)
-    response = api.post(f"/api/v1/tickets/{ticket.reference}/messages/", {"body": "hello"}, format="json")
+    response = api.post(
+        f"/api/v1/tickets/{ticket.reference}/messages/", {"body": "hello"}, format="json"
+    )
     assert response.status_code == 409
     assert "closed" in response.json()["detail"]
 
@@ -279,7 +297,9 @@ def test_upload_returns_metadata_and_download_is_an_attachment(api, customer):
 def test_a_spoofed_upload_is_415_and_stores_nothing(api, customer):
     ticket = TicketFactory(customer=customer)
     fake = SimpleUploadedFile("invoice.pdf", b"MZ\x90\x00 this is an exe", "application/pdf")
-    response = api.post(f"/api/v1/tickets/{ticket.reference}/attachments/", {"file": fake}, format="multipart")
+    response = api.post(
+        f"/api/v1/tickets/{ticket.reference}/attachments/", {"file": fake}, format="multipart"
+    )
     assert response.status_code == 415
     assert "file" in response.json()
     assert Attachment.objects.count() == 0
@@ -306,7 +326,9 @@ def test_an_upload_without_a_file_is_400(api, customer):
 def test_staff_file_on_behalf_of_a_customer(customer):
     agent = client_for(AgentFactory())
     response = agent.post(
-        "/api/v1/tickets/", {**WITHDRAWAL, "customer": customer.email, "channel": "phone"}, format="json"
+        "/api/v1/tickets/",
+        {**WITHDRAWAL, "customer": customer.email, "channel": "phone"},
+        format="json",
     )
     assert response.status_code == 201
     ticket = Ticket.objects.get()

@@ -229,3 +229,14 @@ def test_pages_speak_chinese_when_the_browser_asks(client, customer):
     ).content.decode()
     assert 'lang="zh-hans"' in html
     assert "提交投诉" in html
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(client, customer, settings):
+    response = client.post(
+        reverse("tickets:file"),
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(10 * 1024**3),
+    )
+    assert response.status_code == 413
+    assert Ticket.objects.count() == 0
