@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import translation
 from django.utils.functional import empty
 
 from tickets.models import evidence_storage
@@ -15,6 +16,13 @@ def _private_evidence_root(tmp_path, settings):
     yield
     evidence_storage._wrapped = empty
     shutil.rmtree(tmp_path / "evidence", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Each test starts in English: a request in another language must not leak into the next."""
+    with translation.override("en"):
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

@@ -260,6 +260,23 @@ class Ticket(models.Model):
     next_response_due_at = models.DateTimeField(_("next reply due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first replied at"), null=True, blank=True)
+    # The clock of the current tier (escalation/clock.py keeps these consistent).
+    sla_policy = models.ForeignKey(
+        "escalation.SLAPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("SLA policy"),
+    )
+    sla_started_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    next_response_started_at = models.DateTimeField(null=True, blank=True)
+    # The earliest running deadline and the earliest pending warning: what the sweeps scan.
+    escalation_due_at = models.DateTimeField(null=True, blank=True)
+    sla_warning_at = models.DateTimeField(null=True, blank=True)
+    sla_warned = models.JSONField(default=list, blank=True)
+    sla_breached = models.JSONField(default=list, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -293,6 +310,17 @@ class Ticket(models.Model):
                 fields=["resolution_due_at"],
                 name="ticket_resolution_due",
                 condition=Q(resolution_due_at__isnull=False),
+            ),
+            # The sweeps: a range scan over only the tickets whose clock is running.
+            models.Index(
+                fields=["escalation_due_at"],
+                name="ticket_escalation_due",
+                condition=Q(escalation_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["sla_warning_at"],
+                name="ticket_sla_warning",
+                condition=Q(sla_warning_at__isnull=False),
             ),
         ]
 

@@ -16,7 +16,8 @@ def _language_of(user) -> str:
     return profile.preferred_language if profile else settings.LANGUAGE_CODE
 
 
-def _send(ticket: Ticket, template: str, context: dict) -> None:
+def send_to_customer(ticket: Ticket, template: str, context: dict) -> None:
+    """One mail to the ticket's customer, in their language, from tickets/email/<template>."""
     customer = ticket.customer
     with translation.override(_language_of(customer)):
         context = {
@@ -36,7 +37,7 @@ def ticket_received(ticket_id: int) -> None:
     ticket = Ticket.objects.select_related("customer__customer_profile", "category").get(
         pk=ticket_id
     )
-    _send(ticket, "ticket_received", {})
+    send_to_customer(ticket, "ticket_received", {})
 
 
 def staff_replied(message_id: int) -> None:
@@ -45,4 +46,4 @@ def staff_replied(message_id: int) -> None:
     )
     if message.internal:
         return
-    _send(message.ticket, "staff_reply", {"message": message})
+    send_to_customer(message.ticket, "staff_reply", {"message": message})

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_staff_member
-from escalation import sla
+from escalation import clock
+from escalation.models import SLARecord
 from tickets import secret_guard, transitions
 from tickets.evidence import CheckedEvidence, EvidenceRejected, check_evidence
 from tickets.exceptions import DuplicateTicket, NotAllowed
@@ -211,9 +212,9 @@ def ticket_file(
         description=description,
         priority=category.default_priority,
         team=category.team,
-        first_response_due_at=sla.first_response_due(now, category.default_priority),
         **cleaned,
     )
+    clock.start_tier(ticket, now, clock.PolicyBook.load())
     for _attempt in range(5):
         ticket.reference = new_reference()
         try:
@@ -234,6 +235,7 @@ def ticket_file(
         category=category.code,
         priority=ticket.priority,
         first_response_due_at=ticket.first_response_due_at.isoformat(),
+        sla_policy=ticket.sla_policy.name,
     )
     _store_evidence(ticket, filed_by, checked)
 
@@ -283,6 +285,17 @@ def _set_status(ticket: Ticket, actor: User | None, target: str, **data) -> None
     ticket.status = target
 
 
+def _tick(ticket: Ticket, *steps, now=None) -> list[str]:
+    """Run clock steps on the locked ticket, write their SLA records; returns fields to save."""
+    now = now or timezone.now()
+    book = clock.PolicyBook.load()
+    records = []
+    for step in steps:
+        records += step(ticket, now, book)
+    SLARecord.objects.bulk_create(records)
+    return clock.SLA_FIELDS
+
+
 @transaction.atomic
 def ticket_add_message(
     *,
@@ -320,16 +333,19 @@ def ticket_add_message(
     )
     _store_evidence(ticket, author, checked, message)
 
-    now = timezone.now()
     changed = ["updated_at"]
-    if kind == CUSTOMER and ticket.status == Status.PENDING_CUSTOMER:
-        # The customer answered what the desk asked: the case is back with the desk.
-        transitions.check(ticket, "customer_answer", CUSTOMER)
-        _set_status(ticket, author, Status.OPEN)
-        changed.append("status")
-    if kind == STAFF and not internal and ticket.first_responded_at is None:
-        ticket.first_responded_at = now
-        changed.append("first_responded_at")
+    if kind == CUSTOMER:
+        steps = [clock.customer_wrote]
+        if ticket.status == Status.PENDING_CUSTOMER:
+            # The customer answered what the desk asked: the case is back with the desk,
+            # and the clock resumes with the paused time credited.
+            transitions.check(ticket, "customer_answer", CUSTOMER)
+            _set_status(ticket, author, Status.OPEN)
+            changed.append("status")
+            steps = [clock.resume, clock.customer_wrote]
+        changed += _tick(ticket, *steps)
+    elif not internal:
+        changed += _tick(ticket, clock.staff_replied)
     ticket.save(update_fields=changed)
 
     if kind == STAFF and not internal:
@@ -361,7 +377,7 @@ def ticket_triage(*, ticket: Ticket, actor: User | None) -> Ticket:
     ticket = _lock(ticket)
     transitions.check(ticket, "triage", STAFF if actor else transitions.SYSTEM)
     _set_status(ticket, actor, Status.OPEN)
-    ticket.save(update_fields=["status", "updated_at"])
+    ticket.save(update_fields=["status", "updated_at", *_tick(ticket, clock.refresh_step)])
     return ticket
 
 
@@ -378,10 +394,7 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
     message = Message.objects.create(ticket=ticket, author=actor, body=body, from_staff=True)
     _record(ticket, actor, EventKind.MESSAGE, message=message.pk)
     _set_status(ticket, actor, Status.PENDING_CUSTOMER)
-    changed = ["status", "updated_at"]
-    if ticket.first_responded_at is None:
-        ticket.first_responded_at = timezone.now()
-        changed.append("first_responded_at")
+    changed = ["status", "updated_at", *_tick(ticket, clock.staff_replied, clock.pause)]
     ticket.save(update_fields=changed)
 
     from tickets.tasks import send_staff_reply

@@ -171,6 +171,16 @@ else:
     # Longer than the longest task, so a slow task is not delivered twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The SLA sweep: every minute by default. A beat that is late or missed loses nothing
+# (the sweep selects by due time), so an expired duplicate is simply dropped.
+SLA_SWEEP_INTERVAL = env.float("REDRESS_SLA_SWEEP_INTERVAL", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {
+        "task": "escalation.tasks.sla_sweep",
+        "schedule": SLA_SWEEP_INTERVAL,
+        "options": {"expires": max(SLA_SWEEP_INTERVAL - 5, 1)},
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,248 @@
+"""The SLA clock on one ticket: start a tier, meet, pause, resume, breach.
+
+These functions change a Ticket instance in memory and return the SLARecords to write;
+the calling service saves `SLA_FIELDS` and the records in its own transaction. The math
+itself is in escalation/sla.py; which policy applies is decided by a PolicyBook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from escalation import sla
+from escalation.models import Outcome, SLAPolicy, SLARecord, Target
+from tickets.models import Status, Ticket
+
+# Fields every clock change may touch: callers save exactly these.
+SLA_FIELDS = [
+    "sla_policy",
+    "sla_started_at",
+    "sla_paused_at",
+    "first_response_due_at",
+    "first_responded_at",
+    "next_response_due_at",
+    "next_response_started_at",
+    "resolution_due_at",
+    "escalation_due_at",
+    "sla_warning_at",
+    "sla_warned",
+    "sla_breached",
+]
+
+# The desk owes the customer in these; in the others the customer owes an answer or it is over.
+RUNNING = (Status.NEW, Status.OPEN)
+
+
+class NoPolicy(Exception):
+    """No policy, not even the tier's fallback: a configuration error, never a customer's."""
+
+
+@dataclass
+class PolicyBook:
+    """Every policy and calendar, loaded once: a sweep of thousands of tickets asks it in memory."""
+
+    policies: dict[tuple[str, int | None, str], SLAPolicy]
+    calendars: dict[int, sla.Calendar]
+    by_id: dict[int, SLAPolicy]
+
+    @classmethod
+    def load(cls) -> PolicyBook:
+        policies = list(
+            SLAPolicy.objects.select_related("calendar").prefetch_related(
+                "calendar__hours", "calendar__holidays"
+            )
+        )
+        return cls(
+            policies={(p.tier, p.category_id, p.priority): p for p in policies},
+            calendars={p.calendar_id: p.calendar.as_calendar() for p in policies if p.calendar_id},
+            by_id={p.pk: p for p in policies},
+        )
+
+    def current(self, ticket: Ticket) -> SLAPolicy:
+        """The policy the ticket's clock runs under, without a query per ticket."""
+        policy = self.by_id.get(ticket.sla_policy_id)
+        return policy or self.policy_for(ticket.tier, ticket.category_id, ticket.priority)
+
+    def policy_for(self, tier: str, category_id: int | None, priority: str) -> SLAPolicy:
+        """The most specific rule: category and priority, then category, then priority, then fallback."""
+        for key in ((category_id, priority), (category_id, ""), (None, priority), (None, "")):
+            policy = self.policies.get((tier, *key))
+            if policy is not None:
+                return policy
+        raise NoPolicy(f"No SLA policy for tier {tier}: add a fallback policy.")
+
+    def calendar(self, policy: SLAPolicy) -> sla.Calendar:
+        return self.calendars.get(policy.calendar_id, sla.TWENTY_FOUR_SEVEN)
+
+
+def _record(ticket: Ticket, target: str, outcome: str, due: datetime, at: datetime) -> SLARecord:
+    return SLARecord(
+        ticket=ticket,
+        tier=ticket.tier,
+        target=target,
+        outcome=outcome,
+        due_at=due,
+        at=at,
+        policy_id=ticket.sla_policy_id,
+    )
+
+
+def _targets(ticket: Ticket) -> list[tuple[str, datetime, datetime]]:
+    """(target, started, due) for every deadline still owed at this tier."""
+    owed = []
+    if ticket.first_response_due_at and ticket.first_responded_at is None:
+        owed.append((Target.FIRST_RESPONSE, ticket.sla_started_at, ticket.first_response_due_at))
+    if ticket.next_response_due_at:
+        owed.append(
+            (Target.NEXT_RESPONSE, ticket.next_response_started_at, ticket.next_response_due_at)
+        )
+    if ticket.resolution_due_at:
+        owed.append((Target.RESOLUTION, ticket.sla_started_at, ticket.resolution_due_at))
+    return owed
+
+
+def refresh(ticket: Ticket, book: PolicyBook) -> None:
+    """Recompute the two columns the sweeps scan from the deadlines still owed."""
+    if ticket.status not in RUNNING or ticket.sla_paused_at or ticket.sla_policy_id is None:
+        ticket.escalation_due_at = ticket.sla_warning_at = None
+        return
+    policy = book.current(ticket)
+    calendar = book.calendar(policy)
+    owed = [t for t in _targets(ticket) if t[0] not in ticket.sla_breached]
+    ticket.escalation_due_at = min((due for _, _, due in owed), default=None)
+    warnings = [
+        sla.warning_at(started, due, policy.warning_percent, calendar)
+        for target, started, due in owed
+        if target not in ticket.sla_warned and started is not None and due > started
+    ]
+    ticket.sla_warning_at = min(warnings, default=None)
+
+
+def refresh_step(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """`refresh` in the shape of the other steps, for a status change that keeps the deadlines."""
+    refresh(ticket, book)
+    return []
+
+
+def start_tier(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """A new tier owes a first reply and a resolution under its own policy, from now."""
+    policy = book.policy_for(ticket.tier, ticket.category_id, ticket.priority)
+    calendar = book.calendar(policy)
+    ticket.sla_policy = policy
+    ticket.sla_started_at = now
+    ticket.sla_paused_at = None
+    ticket.first_response_due_at = sla.due_at(now, policy.first_response_target, calendar)
+    ticket.first_responded_at = None
+    ticket.next_response_due_at = ticket.next_response_started_at = None
+    ticket.resolution_due_at = sla.due_at(now, policy.resolution_target, calendar)
+    ticket.sla_warned, ticket.sla_breached = [], []
+    refresh(ticket, book)
+    return []
+
+
+def staff_replied(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """A public staff reply meets the first-reply target and any open next-reply target."""
+    records = []
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+        if ticket.first_response_due_at and Target.FIRST_RESPONSE not in ticket.sla_breached:
+            records.append(
+                _record(
+                    ticket, Target.FIRST_RESPONSE, Outcome.MET, ticket.first_response_due_at, now
+                )
+            )
+    if ticket.next_response_due_at:
+        if Target.NEXT_RESPONSE not in ticket.sla_breached:
+            records.append(
+                _record(ticket, Target.NEXT_RESPONSE, Outcome.MET, ticket.next_response_due_at, now)
+            )
+        ticket.next_response_due_at = ticket.next_response_started_at = None
+        _forget(ticket, Target.NEXT_RESPONSE)
+    refresh(ticket, book)
+    return records
+
+
+def customer_wrote(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """A customer message opens a next-reply target, unless one is already running."""
+    if ticket.sla_policy_id and ticket.next_response_due_at is None and ticket.first_responded_at:
+        policy = book.current(ticket)
+        ticket.next_response_started_at = now
+        ticket.next_response_due_at = sla.due_at(
+            now, policy.next_response_target, book.calendar(policy)
+        )
+        _forget(ticket, Target.NEXT_RESPONSE)
+    refresh(ticket, book)
+    return []
+
+
+def pause(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """The customer owes an answer: the clock stops until they reply."""
+    if ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+    refresh(ticket, book)
+    return []
+
+
+def resume(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """The customer answered: every deadline moves back by the running time the pause took."""
+    if ticket.sla_paused_at is not None and ticket.sla_policy_id:
+        calendar = book.calendar(book.current(ticket))
+        paused_from = ticket.sla_paused_at
+        for field in ("first_response_due_at", "next_response_due_at", "resolution_due_at"):
+            due = getattr(ticket, field)
+            if due is not None:
+                setattr(ticket, field, sla.credit_pause(due, paused_from, now, calendar))
+    ticket.sla_paused_at = None
+    refresh(ticket, book)
+    return []
+
+
+def stop(ticket: Ticket, now: datetime, book: PolicyBook, *, resolved: bool) -> list[SLARecord]:
+    """The case is resolved (resolution target met) or otherwise over: no deadline runs."""
+    records = []
+    if resolved and ticket.resolution_due_at and Target.RESOLUTION not in ticket.sla_breached:
+        records.append(
+            _record(ticket, Target.RESOLUTION, Outcome.MET, ticket.resolution_due_at, now)
+        )
+    ticket.next_response_due_at = ticket.next_response_started_at = None
+    ticket.escalation_due_at = ticket.sla_warning_at = None
+    return records
+
+
+def breached_targets(ticket: Ticket, now: datetime) -> list[tuple[str, datetime]]:
+    return [
+        (target, due)
+        for target, _, due in _targets(ticket)
+        if due <= now and target not in ticket.sla_breached
+    ]
+
+
+def record_breaches(ticket: Ticket, now: datetime) -> list[SLARecord]:
+    """Mark what is overdue as breached, once: a breached target never alerts again."""
+    records = []
+    for target, due in breached_targets(ticket, now):
+        records.append(_record(ticket, target, Outcome.BREACHED, due, now))
+        ticket.sla_breached = [*ticket.sla_breached, target]
+    return records
+
+
+def warn(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """Targets past their warning threshold get one warning each."""
+    records = []
+    policy = book.current(ticket)
+    calendar = book.calendar(policy)
+    for target, started, due in _targets(ticket):
+        if target in ticket.sla_warned or target in ticket.sla_breached or started is None:
+            continue
+        if sla.warning_at(started, due, policy.warning_percent, calendar) <= now:
+            records.append(_record(ticket, target, Outcome.WARNED, due, now))
+            ticket.sla_warned = [*ticket.sla_warned, target]
+    refresh(ticket, book)
+    return records
+
+
+def _forget(ticket: Ticket, target: str) -> None:
+    # A new next-reply target is a new promise: it may warn and breach again.
+    ticket.sla_warned = [t for t in ticket.sla_warned if t != target]
+    ticket.sla_breached = [t for t in ticket.sla_breached if t != target]

@@ -1,0 +1,156 @@
+"""The SLA sweeps: set-based, in bounded batches, safe to run twice or at once.
+
+Each batch is one transaction: it locks up to `batch_size` due tickets with SKIP LOCKED
+(so concurrent sweepers share the work instead of waiting or doubling it), changes them,
+writes their audit events and SLA records, and queues notifications for after commit.
+A breached ticket's `escalation_due_at` moves to its new tier's deadline in the same
+transaction, so a second sweep, or a retry after a crash, finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalation import clock
+from escalation.models import SLARecord
+from tickets.models import EventKind, Status, Ticket, TicketEvent
+from tickets.transitions import next_tier
+
+# Only the columns a sweep reads or writes: a batch of 500 stays small in memory.
+_COLUMNS = [
+    "id",
+    "tier",
+    "status",
+    "priority",
+    "category_id",
+    "assignee_id",
+    "team_id",
+    *[f if f != "sla_policy" else "sla_policy_id" for f in clock.SLA_FIELDS],
+]
+_ESCALATION_FIELDS = [*clock.SLA_FIELDS, "tier", "status", "assignee", "updated_at"]
+
+
+@dataclass
+class SweepResult:
+    escalated: list[int] = field(default_factory=list)
+    alerted: list[int] = field(default_factory=list)
+    warned: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.escalated or self.alerted or self.warned)
+
+
+def _lock_due(column: str, now: datetime, batch_size: int) -> list[Ticket]:
+    return list(
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(**{f"{column}__lte": now})
+        .order_by(column)
+        .only(*_COLUMNS)[:batch_size]
+    )
+
+
+def escalate_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) -> SweepResult:
+    """Escalate up to `batch_size` overdue tickets one tier; alert admins at the last tier."""
+    result = SweepResult()
+    with transaction.atomic():
+        tickets = _lock_due("escalation_due_at", now, batch_size)
+        if not tickets:
+            return result
+        events, records = [], []
+        for ticket in tickets:
+            breached = clock.breached_targets(ticket, now)
+            records += clock.record_breaches(ticket, now)
+            higher = next_tier(ticket.tier)
+            reason = {"reason": "sla_breach", "targets": [target for target, _ in breached]}
+            if higher is None:
+                # No tier above the committee: admins are alerted, once per breached target.
+                clock.refresh(ticket, book)
+                result.alerted.append(ticket.pk)
+                events.append(TicketEvent(ticket=ticket, kind=EventKind.SLA, data=reason))
+                continue
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=EventKind.TIER,
+                    from_tier=ticket.tier,
+                    to_tier=higher,
+                    data=reason,
+                )
+            )
+            if ticket.status != Status.OPEN:
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        kind=EventKind.STATUS,
+                        from_status=ticket.status,
+                        to_status=Status.OPEN,
+                        data=reason,
+                    )
+                )
+                ticket.status = Status.OPEN
+            ticket.tier = higher
+            ticket.assignee = None  # the new tier's staff take it from their queue
+            records += clock.start_tier(ticket, now, book)
+            result.escalated.append(ticket.pk)
+        for ticket in tickets:
+            ticket.updated_at = now
+        Ticket.objects.bulk_update(tickets, _ESCALATION_FIELDS)
+        TicketEvent.objects.bulk_create(events)
+        SLARecord.objects.bulk_create(records)
+        _notify_after_commit(result)
+    return result
+
+
+def warn_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) -> SweepResult:
+    """Warn once per target when its threshold passes."""
+    result = SweepResult()
+    with transaction.atomic():
+        tickets = _lock_due("sla_warning_at", now, batch_size)
+        if not tickets:
+            return result
+        records = []
+        for ticket in tickets:
+            records += clock.warn(ticket, now, book)
+            result.warned.append(ticket.pk)
+        Ticket.objects.bulk_update(tickets, ["sla_warned", "sla_warning_at"])
+        SLARecord.objects.bulk_create(records)
+        _notify_after_commit(result)
+    return result
+
+
+def _notify_after_commit(result: SweepResult) -> None:
+    from escalation import tasks
+
+    if result.escalated:
+        ids = list(result.escalated)
+        transaction.on_commit(lambda: tasks.notify_escalated.delay(ids))
+    if result.alerted:
+        ids = list(result.alerted)
+        transaction.on_commit(lambda: tasks.alert_admins.delay(ids))
+    if result.warned:
+        ids = list(result.warned)
+        transaction.on_commit(lambda: tasks.notify_warning.delay(ids))
+
+
+def sweep(
+    *, now: datetime | None = None, batch_size: int = 500, time_budget: float = 50.0
+) -> SweepResult:
+    """Batches until nothing is due or the time budget is spent (the next beat goes on)."""
+    now = now or timezone.now()
+    book = clock.PolicyBook.load()
+    total = SweepResult()
+    deadline = time.monotonic() + time_budget
+    for batch in (escalate_batch, warn_batch):
+        while time.monotonic() < deadline:
+            result = batch(now=now, book=book, batch_size=batch_size)
+            if not result:
+                break
+            total.escalated += result.escalated
+            total.alerted += result.alerted
+            total.warned += result.warned
+    return total

@@ -1,0 +1,31 @@
+"""Thin Celery tasks: the sweep beat runs every minute, and the mails it queues."""
+
+from celery import shared_task
+
+from escalation import notifications, sweep
+
+
+@shared_task(ignore_result=True)
+def sla_sweep() -> dict:
+    """Escalate what is overdue and warn what is close; a missed beat loses nothing."""
+    result = sweep.sweep()
+    return {
+        "escalated": len(result.escalated),
+        "alerted": len(result.alerted),
+        "warned": len(result.warned),
+    }
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_escalated(ticket_ids: list[int]) -> None:
+    notifications.escalated(ticket_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def alert_admins(ticket_ids: list[int]) -> None:
+    notifications.committee_breached(ticket_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_warning(ticket_ids: list[int]) -> None:
+    notifications.deadline_close(ticket_ids)
