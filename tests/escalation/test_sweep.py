@@ -1,0 +1,173 @@
+"""The sweep on the real database: escalates once per breach, whoever runs it and how often."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from escalation import sweep
+from escalation.models import Outcome, SLARecord
+from tests.factories import AgentFactory, CustomerFactory, category
+from tickets import services
+from tickets.models import EventKind, Ticket, TicketEvent, Tier
+
+pytestmark = pytest.mark.django_db
+
+
+def file_tickets(count: int, customer=None):
+    customer = customer or CustomerFactory()
+    return [
+        services.ticket_file(
+            customer=customer,
+            filed_by=customer,
+            category=category("kyc"),
+            subject=f"Case {i}",
+            description="Stuck.",
+            fields={},
+        )
+        for i in range(count)
+    ]
+
+
+def later(hours: float):
+    return timezone.now() + timedelta(hours=hours)
+
+
+def test_nothing_due_means_nothing_done():
+    file_tickets(3)
+    assert not sweep.sweep(now=later(1))
+    assert not TicketEvent.objects.filter(kind=EventKind.TIER).exists()
+
+
+def test_exactly_at_the_deadline_it_escalates_one_second_before_it_does_not(django_capture_on_commit_callbacks):
+    (ticket,) = file_tickets(1)
+    due = ticket.escalation_due_at
+    assert not sweep.sweep(now=due - timedelta(seconds=1)).escalated
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep.sweep(now=due)
+    assert result.escalated == [ticket.pk]
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.APPEAL_CENTER and ticket.status == "open"
+    assert ticket.sla_policy.tier == Tier.APPEAL_CENTER
+    assert ticket.first_response_due_at == due + timedelta(hours=48)  # the new tier's policy
+    event = ticket.events.get(kind=EventKind.TIER)
+    assert (event.from_tier, event.to_tier, event.data["reason"]) == ("support", "appeal_center", "sla_breach")
+    assert SLARecord.objects.get(ticket=ticket, outcome=Outcome.BREACHED).target == "first_response"
+    (sent,) = [m for m in mail.outbox if "moved" in m.subject]
+    assert ticket.reference in sent.subject and sent.to == [ticket.customer.email]
+
+
+def test_a_second_sweep_finds_nothing_left():
+    tickets = file_tickets(4)
+    moment = later(49)
+    assert len(sweep.sweep(now=moment).escalated) == 4
+    assert not sweep.sweep(now=moment)
+    assert TicketEvent.objects.filter(kind=EventKind.TIER).count() == 4
+
+
+def test_batches_are_bounded_and_the_sweep_takes_them_all():
+    file_tickets(7)
+    book = sweep.clock.PolicyBook.load()
+    first = sweep.escalate_batch(now=later(49), book=book, batch_size=3)
+    assert len(first.escalated) == 3
+    assert len(sweep.sweep(now=later(49), batch_size=3).escalated) == 4
+
+
+def test_paused_and_answered_tickets_are_not_swept():
+    waiting, answered = file_tickets(2)
+    agent = AgentFactory()
+    services.ticket_request_info(ticket=waiting, actor=agent, body="Which document?")
+    services.ticket_add_message(ticket=answered, author=agent, body="On it.")
+    result = sweep.sweep(now=later(49))
+    assert result.escalated == []
+
+
+def test_a_breach_at_the_committee_alerts_admins_once(django_capture_on_commit_callbacks, settings):
+    (ticket,) = file_tickets(1)
+    AgentFactory(role="admin", email="boss@example.com")
+    moment = later(49)
+    sweep.sweep(now=moment)  # -> appeal center
+    moment += timedelta(hours=49)
+    sweep.sweep(now=moment)  # -> dispute committee
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.DISPUTE_COMMITTEE
+    moment += timedelta(hours=73)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep.sweep(now=moment)
+    assert result.alerted == [ticket.pk]
+    ticket.refresh_from_db()
+    assert ticket.tier == Tier.DISPUTE_COMMITTEE
+    assert any("boss@example.com" in m.to and ticket.reference in m.subject for m in mail.outbox)
+    assert not sweep.sweep(now=moment + timedelta(minutes=1)).alerted
+
+
+def test_warnings_go_once_per_target_to_the_team(django_capture_on_commit_callbacks):
+    (ticket,) = file_tickets(1)
+    member = AgentFactory(email="funding@example.com")
+    ticket.team.members.add(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep.sweep(now=later(37))
+    assert result.warned == [ticket.pk] and result.escalated == []
+    assert any(m.to == ["funding@example.com"] and ticket.reference in m.subject for m in mail.outbox)
+    assert SLARecord.objects.get(ticket=ticket, outcome=Outcome.WARNED).target == "first_response"
+    assert not sweep.sweep(now=later(38)).warned
+
+
+def test_the_command_runs_one_sweep(capsys):
+    file_tickets(2)
+    Ticket.objects.update(escalation_due_at=timezone.now() - timedelta(seconds=1))
+    call_command("sla_sweep")
+    assert "escalated 2" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweepers_never_escalate_twice():
+    file_tickets(60)
+    moment = later(49)
+    barrier = threading.Barrier(4)
+    escalated: list[int] = []
+
+    def run():
+        try:
+            barrier.wait()
+            escalated.extend(sweep.sweep(now=moment, batch_size=5).escalated)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(escalated) == sorted(Ticket.objects.values_list("pk", flat=True))
+    assert TicketEvent.objects.filter(kind=EventKind.TIER).count() == 60
+    assert set(Ticket.objects.values_list("tier", flat=True)) == {Tier.APPEAL_CENTER}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_sweeper_that_dies_mid_batch_loses_nothing():
+    file_tickets(10)
+    moment = later(49)
+
+    class Crash(Exception):
+        pass
+
+    original = Ticket.objects.bulk_update
+
+    def crash(*args, **kwargs):
+        raise Crash
+
+    Ticket.objects.bulk_update = crash
+    try:
+        with pytest.raises(Crash):
+            sweep.sweep(now=moment, batch_size=4)
+    finally:
+        Ticket.objects.bulk_update = original
+    assert not TicketEvent.objects.filter(kind=EventKind.TIER).exists()
+    assert len(sweep.sweep(now=moment).escalated) == 10
