@@ -1,6 +1,8 @@
+import importlib
 import shutil
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.utils import translation
 from django.utils.functional import empty
@@ -16,6 +18,27 @@ def _private_evidence_root(tmp_path, settings):
     yield
     evidence_storage._wrapped = empty
     shutil.rmtree(tmp_path / "evidence", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests end by emptying every table; put the migrations' data back first.
+
+    Roles, categories, networks and SLA policies come from data migrations, which a flush
+    removes. Their loaders are idempotent, so calling them again is cheap and exact.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or (
+        "live_server" in request.fixturenames
+    )
+    if transactional:
+        request.getfixturevalue("_django_db_helper")
+        for module, loader in (
+            ("accounts.migrations.0002_roles", "create_roles"),
+            ("tickets.migrations.0003_reference_data", "load"),
+            ("escalation.migrations.0002_default_policies", "load"),
+        ):
+            getattr(importlib.import_module(module), loader)(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
