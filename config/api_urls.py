@@ -1,0 +1,22 @@
+"""The /api/v1/ router: each app's viewsets, in one place."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from escalation.api.views import SLAPolicyViewSet
+from tickets.api import views as tickets
+
+router = SimpleRouter()
+router.register("categories", tickets.CategoryViewSet, basename="category")
+router.register("tickets", tickets.TicketViewSet, basename="ticket")
+router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
+
+urlpatterns = [
+    path("auth/token/", tickets.TokenView.as_view(), name="token"),
+    path(
+        "attachments/<uuid:attachment_id>/download/",
+        tickets.AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
+    *router.urls,
+]
