@@ -50,7 +50,9 @@ def test_filing_starts_the_most_specific_policy():
 
 
 def test_an_admin_change_to_a_policy_applies_to_new_tickets():
-    SLAPolicy.objects.filter(name="Support: default").update(first_response_target=timedelta(hours=6))
+    SLAPolicy.objects.filter(name="Support: default").update(
+        first_response_target=timedelta(hours=6)
+    )
     ticket = file_kyc()
     assert ticket.first_response_due_at - ticket.sla_started_at == timedelta(hours=6)
 
@@ -92,7 +94,12 @@ def test_a_customer_message_opens_a_next_response_target_that_a_reply_meets():
     services.ticket_add_message(ticket=ticket, author=agent, body="Done.")
     ticket.refresh_from_db()
     assert ticket.next_response_due_at is None
-    assert SLARecord.objects.filter(ticket=ticket, target=Target.NEXT_RESPONSE, outcome=Outcome.MET).count() == 1
+    assert (
+        SLARecord.objects.filter(
+            ticket=ticket, target=Target.NEXT_RESPONSE, outcome=Outcome.MET
+        ).count()
+        == 1
+    )
 
 
 def test_waiting_on_the_customer_pauses_the_clock_and_credits_the_pause():

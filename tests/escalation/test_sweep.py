@@ -43,7 +43,9 @@ def test_nothing_due_means_nothing_done():
     assert not TicketEvent.objects.filter(kind=EventKind.TIER).exists()
 
 
-def test_exactly_at_the_deadline_it_escalates_one_second_before_it_does_not(django_capture_on_commit_callbacks):
+def test_exactly_at_the_deadline_it_escalates_one_second_before_it_does_not(
+    django_capture_on_commit_callbacks,
+):
     (ticket,) = file_tickets(1)
     due = ticket.escalation_due_at
     assert not sweep.sweep(now=due - timedelta(seconds=1)).escalated
@@ -55,14 +57,18 @@ def test_exactly_at_the_deadline_it_escalates_one_second_before_it_does_not(djan
     assert ticket.sla_policy.tier == Tier.APPEAL_CENTER
     assert ticket.first_response_due_at == due + timedelta(hours=48)  # the new tier's policy
     event = ticket.events.get(kind=EventKind.TIER)
-    assert (event.from_tier, event.to_tier, event.data["reason"]) == ("support", "appeal_center", "sla_breach")
+    assert (event.from_tier, event.to_tier, event.data["reason"]) == (
+        "support",
+        "appeal_center",
+        "sla_breach",
+    )
     assert SLARecord.objects.get(ticket=ticket, outcome=Outcome.BREACHED).target == "first_response"
     (sent,) = [m for m in mail.outbox if "moved" in m.subject]
     assert ticket.reference in sent.subject and sent.to == [ticket.customer.email]
 
 
 def test_a_second_sweep_finds_nothing_left():
-    tickets = file_tickets(4)
+    file_tickets(4)
     moment = later(49)
     assert len(sweep.sweep(now=moment).escalated) == 4
     assert not sweep.sweep(now=moment)
@@ -112,7 +118,9 @@ def test_warnings_go_once_per_target_to_the_team(django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         result = sweep.sweep(now=later(37))
     assert result.warned == [ticket.pk] and result.escalated == []
-    assert any(m.to == ["funding@example.com"] and ticket.reference in m.subject for m in mail.outbox)
+    assert any(
+        m.to == ["funding@example.com"] and ticket.reference in m.subject for m in mail.outbox
+    )
     assert SLARecord.objects.get(ticket=ticket, outcome=Outcome.WARNED).target == "first_response"
     assert not sweep.sweep(now=later(38)).warned
 
