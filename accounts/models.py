@@ -32,6 +32,8 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # Staff who are away are skipped when new cases are handed out round-robin.
+    is_available = models.BooleanField(_("available for new cases"), default=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -79,6 +81,15 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=100)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    round_robin = models.BooleanField(
+        _("hand out new cases round-robin"),
+        default=False,
+        help_text=_("Assign each new case to the next available member in turn."),
+    )
+    # The member who got the last case: the next one goes to whoever follows them.
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:

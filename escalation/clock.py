@@ -8,7 +8,7 @@ itself is in escalation/sla.py; which policy applies is decided by a PolicyBook.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from escalation import sla
 from escalation.models import Outcome, SLAPolicy, SLARecord, Target
@@ -194,6 +194,52 @@ def resume(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
             if due is not None:
                 setattr(ticket, field, sla.credit_pause(due, paused_from, now, calendar))
     ticket.sla_paused_at = None
+    refresh(ticket, book)
+    return []
+
+
+def change_policy(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
+    """Priority or category changed, so another policy may apply: deadlines follow it.
+
+    Each deadline is recomputed from when its target started under the new target,
+    keeping whatever paused time was already credited to it.
+    """
+    if ticket.sla_policy_id is None:
+        return []
+    old = book.current(ticket)
+    new = book.policy_for(ticket.tier, ticket.category_id, ticket.priority)
+    if new.pk == old.pk:
+        return []
+    old_calendar, new_calendar = book.calendar(old), book.calendar(new)
+
+    def moved(due, started, old_target, new_target):
+        if due is None or started is None:
+            return due
+        credited = sla.business_time_between(started, due, old_calendar) - old_target
+        return sla.add_business_time(
+            started, new_target + max(credited, timedelta(0)), new_calendar
+        )
+
+    if ticket.first_responded_at is None:
+        ticket.first_response_due_at = moved(
+            ticket.first_response_due_at,
+            ticket.sla_started_at,
+            old.first_response_target,
+            new.first_response_target,
+        )
+    ticket.next_response_due_at = moved(
+        ticket.next_response_due_at,
+        ticket.next_response_started_at,
+        old.next_response_target,
+        new.next_response_target,
+    )
+    ticket.resolution_due_at = moved(
+        ticket.resolution_due_at,
+        ticket.sla_started_at,
+        old.resolution_target,
+        new.resolution_target,
+    )
+    ticket.sla_policy = new
     refresh(ticket, book)
     return []
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from escalation import clock
 from escalation.models import SLARecord
-from tickets.models import EventKind, Status, Ticket, TicketEvent
+from escalation.tiers import raise_tier
+from tickets.models import EventKind, Ticket, TicketEvent
 from tickets.transitions import next_tier
 
 # Only the columns a sweep reads or writes: a batch of 500 stays small in memory.
@@ -73,29 +74,11 @@ def escalate_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 5
                 result.alerted.append(ticket.pk)
                 events.append(TicketEvent(ticket=ticket, kind=EventKind.SLA, data=reason))
                 continue
-            events.append(
-                TicketEvent(
-                    ticket=ticket,
-                    kind=EventKind.TIER,
-                    from_tier=ticket.tier,
-                    to_tier=higher,
-                    data=reason,
-                )
+            tier_events, tier_records = raise_tier(
+                ticket, now=now, book=book, actor=None, data=reason
             )
-            if ticket.status != Status.OPEN:
-                events.append(
-                    TicketEvent(
-                        ticket=ticket,
-                        kind=EventKind.STATUS,
-                        from_status=ticket.status,
-                        to_status=Status.OPEN,
-                        data=reason,
-                    )
-                )
-                ticket.status = Status.OPEN
-            ticket.tier = higher
-            ticket.assignee = None  # the new tier's staff take it from their queue
-            records += clock.start_tier(ticket, now, book)
+            events += tier_events
+            records += tier_records
             result.escalated.append(ticket.pk)
         for ticket in tickets:
             ticket.updated_at = now

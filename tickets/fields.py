@@ -38,7 +38,7 @@ def _clean_occurred_at(value: Any):
     return parsed
 
 
-def _clean_amount(value: Any) -> Decimal:
+def clean_amount(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
@@ -85,7 +85,7 @@ def clean_ticket_fields(category: Category, raw: Mapping[str, Any]) -> dict[str,
             if name == EvidenceField.OCCURRED_AT:
                 cleaned[name] = _clean_occurred_at(value)
             elif name == EvidenceField.AMOUNT:
-                cleaned[name] = _clean_amount(value)
+                cleaned[name] = clean_amount(value)
             elif name == EvidenceField.ASSET:
                 cleaned[name] = _lookup(Asset, value, _("asset"))
             elif name == EvidenceField.NETWORK:

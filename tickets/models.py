@@ -259,6 +259,14 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first reply due"), null=True, blank=True)
     next_response_due_at = models.DateTimeField(_("next reply due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
+    )
     first_responded_at = models.DateTimeField(_("first replied at"), null=True, blank=True)
     # The clock of the current tier (escalation/clock.py keeps these consistent).
     sla_policy = models.ForeignKey(
@@ -334,6 +342,80 @@ class Ticket(models.Model):
     @property
     def is_read_only(self) -> bool:
         return self.status == Status.CLOSED
+
+
+class ResolutionKind(models.TextChoices):
+    """How exchanges settle complaints (DESIGN.md)."""
+
+    EXPLANATION = "explanation", _("Explanation")
+    COMPENSATION = "compensation", _("Compensation")
+    ACCOUNT_RECOVERY = "account_recovery", _("Account recovery")
+    ACCOUNT_UNFREEZE = "account_unfreeze", _("Account unfreeze")
+    TECHNICAL_FIX = "technical_fix", _("Technical fix")
+    MEDIATION = "mediation", _("Mediation")
+    REJECTION = "rejection", _("Rejection")
+
+
+class Resolution(models.Model):
+    """An outcome the desk proposes; the customer accepts it or disputes it."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        DISPUTED = "disputed", _("Disputed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="resolutions")
+    tier = models.CharField(_("tier"), max_length=24, choices=Tier.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=ResolutionKind.choices)
+    summary = models.TextField(_("summary"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=38, decimal_places=18, null=True, blank=True
+    )
+    asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("asset")
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One live proposal at a time: a new one replaces the last, never sits beside it.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(state="proposed"),
+                name="resolution_one_open_proposal",
+            )
+        ]
+        verbose_name = _("resolution")
+        verbose_name_plural = _("resolutions")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class CannedReply(models.Model):
+    """A prepared answer; placeholders are filled per case when an agent inserts it."""
+
+    title = models.CharField(_("title"), max_length=100, unique=True)
+    body_en = models.TextField(
+        _("text (English)"),
+        help_text=_("Placeholders: {customer_name}, {reference}, {due}."),
+    )
+    body_zh = models.TextField(_("text (Chinese)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Message(models.Model):
@@ -418,7 +500,9 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     PRIORITY = "priority", _("Priority changed")
     CATEGORY = "category", _("Category changed")
-    SLA = "sla", _("Deadline changed")
+    SLA = "sla", _("Deadline missed")
+    RESOLUTION = "resolution", _("Resolution proposed")
+    MERGED = "merged", _("Merged")
 
 
 class TicketEventQuerySet(models.QuerySet):

@@ -26,7 +26,7 @@ from escalation.models import SLARecord
 from tickets import secret_guard, transitions
 from tickets.evidence import CheckedEvidence, EvidenceRejected, check_evidence
 from tickets.exceptions import DuplicateTicket, NotAllowed
-from tickets.fields import clean_ticket_fields
+from tickets.fields import clean_amount, clean_ticket_fields
 from tickets.models import (
     Attachment,
     Category,
@@ -238,6 +238,7 @@ def ticket_file(
         sla_policy=ticket.sla_policy.name,
     )
     _store_evidence(ticket, filed_by, checked)
+    _route_round_robin(ticket)
 
     from tickets.tasks import send_ticket_received
 
@@ -401,3 +402,300 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
 
     transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
     return message
+
+
+def _require_staff(ticket: Ticket, actor: User, action: str) -> None:
+    if _actor_kind(ticket, actor) != STAFF:
+        raise NotAllowed(_("Only staff can do this."))
+    transitions.check(ticket, action, STAFF)
+
+
+def _staff_member(email_or_user) -> User:
+    user = email_or_user
+    if not isinstance(user, User):
+        user = User.objects.filter(email__iexact=str(email_or_user).strip(), is_active=True).first()
+    if user is None or not is_staff_member(user):
+        raise ValidationError({"assignee": _("Choose an active staff member.")}, code="invalid")
+    return user
+
+
+def _assign(ticket: Ticket, actor: User | None, assignee: User | None, team=None, **data) -> None:
+    if (
+        assignee is not None
+        and assignee.pk == ticket.assignee_id
+        and (team is None or team.pk == ticket.team_id)
+    ):
+        return
+    _record(
+        ticket,
+        actor,
+        EventKind.ASSIGNED,
+        assignee=assignee.email if assignee else None,
+        team=(team or ticket.team).code if (team or ticket.team) else None,
+        previous=ticket.assignee.email if ticket.assignee_id else None,
+        **data,
+    )
+    ticket.assignee = assignee
+    if team is not None:
+        ticket.team = team
+
+
+@transaction.atomic
+def ticket_claim(*, ticket: Ticket, actor: User) -> Ticket:
+    """Take the case: it is yours, and a new case is open from now on."""
+    ticket = _lock(ticket)
+    _require_staff(ticket, actor, "claim")
+    _assign(ticket, actor, actor, claimed=True)
+    changed = ["assignee", "updated_at"]
+    if ticket.status == Status.NEW:
+        _set_status(ticket, actor, Status.OPEN)
+        changed += ["status", *_tick(ticket, clock.refresh_step)]
+    ticket.save(update_fields=changed)
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor: User | None, assignee=None, team=None) -> Ticket:
+    """Hand the case to a staff member, or to a team's queue (nobody assigned)."""
+    from accounts.models import Team
+
+    ticket = _lock(ticket)
+    if actor is None:
+        transitions.check(ticket, "assign", transitions.SYSTEM)
+    else:
+        _require_staff(ticket, actor, "assign")
+    if assignee is None and team is None:
+        raise ValidationError({"assignee": _("Name a staff member or a team.")}, code="required")
+    if team is not None and not isinstance(team, Team):
+        team = Team.objects.filter(code=str(team)).first()
+        if team is None:
+            raise ValidationError({"team": _("Unknown team.")}, code="invalid")
+    person = _staff_member(assignee) if assignee is not None else None
+    _assign(ticket, actor, person, team)
+    ticket.save(update_fields=["assignee", "team", "updated_at"])
+    return ticket
+
+
+def _route_round_robin(ticket: Ticket) -> None:
+    """A new case goes to the next available member of its team, in turn, if the team wants."""
+    from accounts.models import Team
+
+    if ticket.team_id is None:
+        return
+    team = Team.objects.select_for_update().get(pk=ticket.team_id)
+    if not team.round_robin:
+        return
+    members = list(
+        team.members.filter(is_active=True, is_available=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not members:
+        return
+    after = [pk for pk in members if team.last_assignee_id is None or pk > team.last_assignee_id]
+    chosen = User.objects.get(pk=(after or members)[0])
+    _assign(ticket, None, chosen, round_robin=True)
+    ticket.save(update_fields=["assignee"])
+    team.last_assignee = chosen
+    team.save(update_fields=["last_assignee"])
+
+
+@transaction.atomic
+def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    """Refuse an invalid complaint; the customer sees why and may appeal."""
+    ticket = _lock(ticket)
+    _require_staff(ticket, actor, "reject")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Tell the customer why.")}, code="required")
+    message = Message.objects.create(ticket=ticket, author=actor, body=reason, from_staff=True)
+    _record(ticket, actor, EventKind.MESSAGE, message=message.pk)
+    _set_status(ticket, actor, Status.REJECTED, reason=reason)
+    now = timezone.now()
+    changed = ["status", "updated_at", *_tick(ticket, clock.staff_replied, now=now)]
+    SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=False))
+    ticket.save(update_fields=changed)
+
+    from tickets.tasks import send_staff_reply
+
+    transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
+    return ticket
+
+
+@transaction.atomic
+def ticket_propose_resolution(
+    *, ticket: Ticket, actor: User, kind: str, summary: str, amount=None, asset=None
+):
+    """Propose an outcome; the customer owes an answer, so the clock waits on them."""
+    from tickets.models import Asset, Resolution, ResolutionKind
+
+    ticket = _lock(ticket)
+    _require_staff(ticket, actor, "propose_resolution")
+    errors = {}
+    if kind not in ResolutionKind.values:
+        errors["kind"] = _("Choose a kind of resolution.")
+    summary = summary.strip()
+    if not summary:
+        errors["summary"] = _("Explain the outcome to the customer.")
+    if kind == ResolutionKind.COMPENSATION:
+        if amount in (None, ""):
+            errors["amount"] = _("Compensation needs an amount.")
+        if not asset:
+            errors["asset"] = _("Compensation needs an asset.")
+    if errors:
+        raise ValidationError(errors)
+    if kind == ResolutionKind.COMPENSATION:
+        try:
+            amount = clean_amount(amount)
+        except ValidationError as error:
+            raise ValidationError({"amount": error.messages}) from error
+        asset_obj = Asset.objects.filter(code__iexact=str(asset), is_active=True).first()
+        if asset_obj is None:
+            raise ValidationError({"asset": _("Unknown asset.")})
+    else:
+        amount, asset_obj = None, None
+    ticket.resolutions.filter(state=Resolution.State.PROPOSED).update(
+        state=Resolution.State.WITHDRAWN
+    )
+    resolution = Resolution.objects.create(
+        ticket=ticket,
+        tier=ticket.tier,
+        kind=kind,
+        summary=summary,
+        amount=amount,
+        asset=asset_obj,
+        proposed_by=actor,
+    )
+    message = Message.objects.create(ticket=ticket, author=actor, body=summary, from_staff=True)
+    _record(
+        ticket,
+        actor,
+        EventKind.RESOLUTION,
+        resolution=resolution.pk,
+        resolution_kind=kind,
+        amount=str(amount) if amount is not None else None,
+        asset=asset_obj.code if asset_obj else None,
+    )
+    _set_status(ticket, actor, Status.RESOLUTION_PROPOSED)
+    ticket.save(update_fields=["status", "updated_at", *_tick(ticket, clock.staff_replied)])
+
+    from tickets.tasks import send_staff_reply
+
+    transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
+    return resolution
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    """Move the case up a tier by hand (a stolen account, a large loss), with the reason."""
+    from escalation.tiers import raise_tier
+
+    ticket = _lock(ticket)
+    _require_staff(ticket, actor, "escalate")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the case goes up a tier.")}, code="required")
+    events, records = raise_tier(
+        ticket,
+        now=timezone.now(),
+        book=clock.PolicyBook.load(),
+        actor=actor,
+        data={"reason": "manual", "note": reason},
+    )
+    TicketEvent.objects.bulk_create(events)
+    SLARecord.objects.bulk_create(records)
+    ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
+
+    from escalation.tasks import notify_escalated
+
+    transaction.on_commit(lambda: notify_escalated.delay([ticket.pk]))
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_priority(*, ticket: Ticket, actor: User, priority: str, reason: str) -> Ticket:
+    from tickets.models import Priority
+
+    ticket = _lock(ticket)
+    _require_staff(ticket, actor, "change_priority")
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Choose a priority.")}, code="invalid")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the priority changes.")}, code="required")
+    if priority == ticket.priority:
+        return ticket
+    _record(
+        ticket,
+        actor,
+        EventKind.PRIORITY,
+        previous=ticket.priority,
+        priority=priority,
+        reason=reason.strip(),
+    )
+    ticket.priority = priority
+    ticket.save(update_fields=["priority", "updated_at", *_tick(ticket, clock.change_policy)])
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_category(
+    *, ticket: Ticket, actor: User, category: Category, reason: str
+) -> Ticket:
+    """A case filed under the wrong category moves to the right one and its team."""
+    ticket = _lock(ticket)
+    _require_staff(ticket, actor, "change_category")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the category changes.")}, code="required")
+    if category.pk == ticket.category_id:
+        return ticket
+    _record(
+        ticket,
+        actor,
+        EventKind.CATEGORY,
+        previous=ticket.category.code,
+        category=category.code,
+        reason=reason.strip(),
+    )
+    ticket.category = category
+    changed = ["category", "updated_at"]
+    if category.team_id and category.team_id != ticket.team_id:
+        _assign(ticket, actor, None, category.team, reason="category changed")
+        changed += ["team", "assignee"]
+    ticket.save(update_fields=[*changed, *_tick(ticket, clock.change_policy)])
+    return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket) -> Ticket:
+    """Close a duplicate into the case that carries on; both keep the link in their history."""
+    if into.pk == ticket.pk:
+        raise ValidationError({"into": _("A case cannot be merged into itself.")}, code="invalid")
+    # Lock both rows in id order so two opposite merges cannot deadlock.
+    locked = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update()
+        .filter(pk__in=[ticket.pk, into.pk])
+        .order_by("pk")
+    }
+    ticket, into = locked[ticket.pk], locked[into.pk]
+    _require_staff(ticket, actor, "merge")
+    if into.customer_id != ticket.customer_id:
+        raise ValidationError(
+            {"into": _("Only cases of the same customer can be merged.")}, code="invalid"
+        )
+    if into.status == Status.CLOSED:
+        raise ValidationError(
+            {"into": _("That case is closed; merge into an open one.")}, code="invalid"
+        )
+    _record(ticket, actor, EventKind.MERGED, into=into.reference)
+    _record(into, actor, EventKind.MERGED, merged=ticket.reference)
+    _set_status(ticket, actor, Status.CLOSED, merged_into=into.reference)
+    now = timezone.now()
+    ticket.merged_into = into
+    ticket.closed_at = now
+    SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=False))
+    ticket.save(
+        update_fields=["status", "merged_into", "closed_at", "updated_at", *clock.SLA_FIELDS]
+    )
+    into.save(update_fields=["updated_at"])
+    return ticket

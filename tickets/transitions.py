@@ -49,6 +49,13 @@ TRANSITIONS: dict[str, Move] = {
     "reject": _move(_WORKING, Status.REJECTED, {STAFF}),
     "escalate": _move(_WORKING, Status.OPEN, {STAFF, SYSTEM}, True),
     "close": _move((Status.RESOLVED,), Status.CLOSED, {STAFF, SYSTEM}),
+    # Working a case: none of these changes the status, except that taking a new case opens it.
+    "claim": _move(_LIVE, None, {STAFF}),
+    "assign": _move(_LIVE, None, {STAFF, SYSTEM}),
+    "change_priority": _move(_LIVE, None, {STAFF}),
+    "change_category": _move(_LIVE, None, {STAFF}),
+    # A duplicate is closed into the case that carries on; its history stays readable.
+    "merge": _move(_LIVE, Status.CLOSED, {STAFF}),
 }
 
 TIER_ORDER = (Tier.SUPPORT, Tier.APPEAL_CENTER, Tier.DISPUTE_COMMITTEE)

@@ -4,7 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tickets.models import Attachment, Category, Channel, Message, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    Category,
+    Channel,
+    Message,
+    Priority,
+    Resolution,
+    ResolutionKind,
+    Ticket,
+    TicketEvent,
+)
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -151,3 +161,54 @@ class TicketDetailOutput(TicketListOutput):
     @extend_schema_field(AttachmentOutput(many=True))
     def get_attachments(self, ticket) -> list:
         return AttachmentOutput(self.context["attachments"], many=True, context=self.context).data
+
+
+class ClaimInput(serializers.Serializer):
+    pass
+
+
+class AssignInput(serializers.Serializer):
+    assignee = serializers.EmailField(required=False, help_text=_("A staff member's email."))
+    team = serializers.SlugField(required=False, help_text=_("A team code."))
+
+    def validate(self, data):
+        if not data.get("assignee") and not data.get("team"):
+            raise serializers.ValidationError(_("Name an assignee or a team."))
+        return data
+
+
+class BodyInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20000)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class ProposeResolutionInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ResolutionKind.choices)
+    summary = serializers.CharField(max_length=20000)
+    amount = serializers.DecimalField(max_digits=38, decimal_places=18, required=False)
+    asset = serializers.CharField(max_length=20, required=False)
+
+
+class ChangePriorityInput(ReasonInput):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+
+
+class ChangeCategoryInput(ReasonInput):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
+
+
+class MergeInput(serializers.Serializer):
+    into = serializers.CharField(max_length=16, help_text=_("The reference of the case that carries on."))
+
+
+class ResolutionOutput(serializers.ModelSerializer):
+    asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Resolution
+        fields = ["id", "tier", "kind", "summary", "amount", "asset", "state", "created_at"]

@@ -75,6 +75,7 @@ class TicketViewSet(GenericViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     queryset = Ticket.objects.none()  # for the schema; requests use get_queryset()
+    serializer_class = s.TicketDetailOutput  # for the schema; each endpoint names its own
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -172,6 +173,48 @@ class TicketViewSet(GenericViewSet):
             s.AttachmentOutput(attachment, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+def _staff_action(name: str, input_serializer, call, *, url_path: str | None = None):
+    """One `POST tickets/{reference}/{action}/`: parse the body, call one service, show the case."""
+
+    @extend_schema(request=input_serializer, responses={200: s.TicketDetailOutput})
+    def view(self, request, reference=None):
+        ticket = self.get_object()
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call(ticket=ticket, actor=request.user, **data.validated_data)
+        return self._detail(self.get_object())
+
+    view.__name__ = name
+    return action(detail=True, methods=["post"], url_path=url_path or name.replace("_", "-"))(view)
+
+
+def _propose(*, ticket, actor, **data):
+    services.ticket_propose_resolution(ticket=ticket, actor=actor, **data)
+
+
+def _merge(*, ticket, actor, into):
+    target = selectors.ticket_get_for_user(actor, into)
+    services.ticket_merge(ticket=ticket, actor=actor, into=target)
+
+
+def _request_info(*, ticket, actor, body):
+    services.ticket_request_info(ticket=ticket, actor=actor, body=body)
+
+
+for _name, _input, _call in (
+    ("claim", s.ClaimInput, services.ticket_claim),
+    ("assign", s.AssignInput, services.ticket_assign),
+    ("request_info", s.BodyInput, _request_info),
+    ("propose_resolution", s.ProposeResolutionInput, _propose),
+    ("escalate", s.ReasonInput, services.ticket_escalate),
+    ("reject", s.ReasonInput, services.ticket_reject),
+    ("change_priority", s.ChangePriorityInput, services.ticket_change_priority),
+    ("change_category", s.ChangeCategoryInput, services.ticket_change_category),
+    ("merge", s.MergeInput, _merge),
+):
+    setattr(TicketViewSet, _name, _staff_action(_name, _input, _call))
 
 
 class AttachmentDownloadView(APIView):
