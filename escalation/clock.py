@@ -28,6 +28,7 @@ SLA_FIELDS = [
     "sla_warning_at",
     "sla_warned",
     "sla_breached",
+    "last_breach_at",
 ]
 
 # The desk owes the customer in these; in the others the customer owes an answer or it is over.
@@ -270,6 +271,7 @@ def record_breaches(ticket: Ticket, now: datetime) -> list[SLARecord]:
     for target, due in breached_targets(ticket, now):
         records.append(_record(ticket, target, Outcome.BREACHED, due, now))
         ticket.sla_breached = [*ticket.sla_breached, target]
+        ticket.last_breach_at = now
     return records
 
 

@@ -44,25 +44,12 @@ _Window = tuple[time, time | None]
 _Interval = tuple[datetime, datetime]
 
 
-def _merge_day(windows: list[_Window]) -> tuple[_Window, ...]:
-    """Sort a day's windows and merge overlapping or touching ones."""
-    merged: list[_Window] = []
-    for opens, closes in sorted(windows, key=lambda window: window[0]):
-        if merged and (merged[-1][1] is None or opens <= merged[-1][1]):
-            last_opens, last_closes = merged[-1]
-            wider = None if last_closes is None or closes is None else max(last_closes, closes)
-            merged[-1] = (last_opens, wider)
-        else:
-            merged.append((opens, closes))
-    return tuple(merged)
-
-
 @dataclass(frozen=True)
 class Calendar:
     """When the clock runs. No hours at all means 24/7 (exchanges run around the clock).
 
     `hours` are (weekday 0=Monday, local opening, local closing); a day may have several
-    windows (a lunch break), overlapping ones are merged, and a closing of time(0) means
+    windows (a lunch break), overlapping ones count once, and a closing of time(0) means
     midnight at the end of that day. `holidays` are local dates on which the clock does
     not run at all; holidays without hours mean "24/7 except on holidays".
 
@@ -97,7 +84,9 @@ class Calendar:
         if not self.hours:
             week = [[(_MIDNIGHT, None)] for _ in range(7)]
         object.__setattr__(self, "_zone", zone)
-        object.__setattr__(self, "_week", tuple(_merge_day(day) for day in week))
+        # Sorted by opening, so the walk meets windows in time order.
+        by_opening = tuple(tuple(sorted(day, key=lambda window: window[0])) for day in week)
+        object.__setattr__(self, "_week", by_opening)
 
     @property
     def is_24_7(self) -> bool:
@@ -205,8 +194,7 @@ def _sorted_pauses(paused: Iterable[tuple[datetime, datetime]]) -> list[_Interva
         begin, end = _utc(paused_from, "pause start"), _utc(resumed_at, "pause end")
         if end < begin:
             raise ValueError("a pause cannot end before it starts")
-        if end > begin:
-            intervals.append((begin, end))
+        intervals.append((begin, end))
     return sorted(intervals)
 
 
@@ -222,7 +210,8 @@ def _windows(start: datetime, calendar: Calendar, until: datetime | None) -> Ite
     zone, week, holidays = calendar._zone, calendar._week, calendar.holidays
     day = start.astimezone(zone).date()
     last_day = until.astimezone(zone).date() if until is not None else date.max
-    # Windows are clamped to start after the previous one ended: see the gap note below.
+    # Each window is clamped to start where the previous one ended, so overlapping
+    # windows (configured that way, or shifted by a DST gap, see below) count once.
     cursor = start
     closed_days = 0
     while day <= last_day:

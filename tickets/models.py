@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -285,6 +286,11 @@ class Ticket(models.Model):
     sla_warning_at = models.DateTimeField(null=True, blank=True)
     sla_warned = models.JSONField(default=list, blank=True)
     sla_breached = models.JSONField(default=list, blank=True)
+    # When a deadline was last missed: the "breached" queue and reports read it.
+    last_breach_at = models.DateTimeField(null=True, blank=True)
+    # Staff search over subject, description, messages, TxID and order ID: PostgreSQL only,
+    # GIN-indexed by migration 0007 (SQLite, the demo's database, searches with LIKE instead).
+    search_vector = SearchVectorField(null=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -329,6 +335,32 @@ class Ticket(models.Model):
                 fields=["sla_warning_at"],
                 name="ticket_sla_warning",
                 condition=Q(sla_warning_at__isnull=False),
+            ),
+            # The agent queue: each view is a range scan in deadline order over open cases.
+            models.Index(
+                fields=["escalation_due_at", "id"],
+                name="queue_open_by_due",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["assignee", "escalation_due_at", "id"],
+                name="queue_assignee_by_due",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["team", "escalation_due_at", "id"],
+                name="queue_unassigned_by_due",
+                condition=Q(status__in=OPEN_STATUSES, assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["tier", "escalation_due_at", "id"],
+                name="queue_tier_by_due",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["last_breach_at", "id"],
+                name="queue_breached",
+                condition=Q(status__in=OPEN_STATUSES, last_breach_at__isnull=False),
             ),
         ]
 

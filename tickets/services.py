@@ -23,7 +23,7 @@ from accounts.models import User
 from accounts.roles import is_staff_member
 from escalation import clock
 from escalation.models import SLARecord
-from tickets import secret_guard, transitions
+from tickets import search, secret_guard, transitions
 from tickets.evidence import CheckedEvidence, EvidenceRejected, check_evidence
 from tickets.exceptions import DuplicateTicket, NotAllowed
 from tickets.fields import clean_amount, clean_ticket_fields
@@ -239,6 +239,7 @@ def ticket_file(
     )
     _store_evidence(ticket, filed_by, checked)
     _route_round_robin(ticket)
+    search.reindex(ticket.pk)
 
     from tickets.tasks import send_ticket_received
 
@@ -348,6 +349,7 @@ def ticket_add_message(
     elif not internal:
         changed += _tick(ticket, clock.staff_replied)
     ticket.save(update_fields=changed)
+    search.reindex(ticket.pk)
 
     if kind == STAFF and not internal:
         from tickets.tasks import send_staff_reply
@@ -397,6 +399,8 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
     _set_status(ticket, actor, Status.PENDING_CUSTOMER)
     changed = ["status", "updated_at", *_tick(ticket, clock.staff_replied, clock.pause)]
     ticket.save(update_fields=changed)
+
+    search.reindex(ticket.pk)
 
     from tickets.tasks import send_staff_reply
 
@@ -516,6 +520,8 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=False))
     ticket.save(update_fields=changed)
 
+    search.reindex(ticket.pk)
+
     from tickets.tasks import send_staff_reply
 
     transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
@@ -578,6 +584,8 @@ def ticket_propose_resolution(
     )
     _set_status(ticket, actor, Status.RESOLUTION_PROPOSED)
     ticket.save(update_fields=["status", "updated_at", *_tick(ticket, clock.staff_replied)])
+
+    search.reindex(ticket.pk)
 
     from tickets.tasks import send_staff_reply
 

@@ -1,0 +1,143 @@
+"""The agent queue: named views, filters, search and keyset pagination in deadline order.
+
+Every view is a range scan over a partial index on open cases ordered by
+(escalation_due_at, id), nearest deadline first and cases with no running clock last,
+so page 1000 costs what page 1 costs and a page is a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from tickets import search
+from tickets.models import OPEN_STATUSES, Status, Ticket, Tier
+
+BREACHING_SOON = timedelta(hours=4)
+
+VIEWS = {
+    "mine": _("My open cases"),
+    "unassigned": _("My teams' unassigned"),
+    "breaching_soon": _("Breaching soon"),
+    "breached": _("Breached"),
+    "waiting": _("Waiting on customer"),
+    Tier.SUPPORT.value: Tier.SUPPORT.label,
+    Tier.APPEAL_CENTER.value: Tier.APPEAL_CENTER.label,
+    Tier.DISPUTE_COMMITTEE.value: Tier.DISPUTE_COMMITTEE.label,
+}
+
+
+def _view_filter(view: str, user: User, now: datetime) -> Q:
+    team_ids = list(user.teams.values_list("pk", flat=True)) if view == "unassigned" else []
+    return {
+        "mine": Q(assignee=user),
+        "unassigned": Q(assignee__isnull=True, team__in=team_ids),
+        "breaching_soon": Q(escalation_due_at__gte=now, escalation_due_at__lt=now + BREACHING_SOON),
+        "breached": Q(last_breach_at__isnull=False),
+        "waiting": Q(status=Status.PENDING_CUSTOMER),
+    }.get(view, Q(tier=view))
+
+
+@dataclass
+class QueueFilters:
+    view: str = "mine"
+    status: list[str] = field(default_factory=list)
+    tier: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
+    assignee: str = ""  # "me", "none" or a staff email
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str = ""
+
+
+def queue_tickets(
+    user: User, filters: QueueFilters, now: datetime | None = None
+) -> QuerySet[Ticket]:
+    now = now or timezone.now()
+    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    if filters.view in VIEWS:
+        tickets = tickets.filter(_view_filter(filters.view, user, now))
+    for name in ("status", "tier", "priority", "channel"):
+        values = getattr(filters, name)
+        if values:
+            tickets = tickets.filter(**{f"{name}__in": values})
+    if filters.category:
+        tickets = tickets.filter(category__code__in=filters.category)
+    if filters.assignee == "me":
+        tickets = tickets.filter(assignee=user)
+    elif filters.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee:
+        tickets = tickets.filter(assignee__email__iexact=filters.assignee)
+    if filters.created_from:
+        tickets = tickets.filter(created_at__gte=filters.created_from)
+    if filters.created_to:
+        tickets = tickets.filter(created_at__lt=filters.created_to)
+    return search.search(tickets, filters.q)
+
+
+def _encode(ticket: Ticket) -> str:
+    due = ticket.escalation_due_at.isoformat() if ticket.escalation_due_at else None
+    return base64.urlsafe_b64encode(json.dumps([due, ticket.pk]).encode()).decode()
+
+
+def _after(cursor: str) -> Q | None:
+    """Rows after the cursor in (escalation_due_at NULLS LAST, id) order."""
+    try:
+        due_text, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        pk = int(pk)
+        due = parse_datetime(due_text) if due_text else None
+    except (ValueError, TypeError):
+        return None
+    if due is None:
+        return Q(escalation_due_at__isnull=True, pk__gt=pk)
+    return (
+        Q(escalation_due_at__gt=due)
+        | Q(escalation_due_at=due, pk__gt=pk)
+        | Q(escalation_due_at__isnull=True)
+    )
+
+
+@dataclass
+class QueuePage:
+    tickets: list[Ticket]
+    next_cursor: str | None
+
+
+def queue_page(
+    user: User,
+    filters: QueueFilters,
+    *,
+    cursor: str = "",
+    size: int = 50,
+    now: datetime | None = None,
+) -> QueuePage:
+    """One page of the queue: a single query for the rows, whatever the page number."""
+    tickets = queue_tickets(user, filters, now)
+    after = _after(cursor) if cursor else None
+    if after is not None:
+        tickets = tickets.filter(after)
+    rows = list(
+        tickets.select_related("category", "assignee", "customer").order_by(
+            F("escalation_due_at").asc(nulls_last=True), "id"
+        )[: size + 1]
+    )
+    next_cursor = _encode(rows[size - 1]) if len(rows) > size else None
+    return QueuePage(tickets=rows[:size], next_cursor=next_cursor)
+
+
+def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
+    """Every view's count in one aggregate query over the open cases."""
+    now = now or timezone.now()
+    aggregates = {view: Count("pk", filter=_view_filter(view, user, now)) for view in VIEWS}
+    return Ticket.objects.filter(status__in=OPEN_STATUSES).aggregate(**aggregates)

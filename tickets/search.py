@@ -1,0 +1,47 @@
+"""Staff full-text search: the index behind the queue's search box.
+
+PostgreSQL keeps a weighted tsvector per ticket (identifiers and subject first, then the
+description, then the conversation). The 'simple' configuration keeps TxIDs, order IDs
+and words of any language as they are, with no English stemming to mangle them. SQLite,
+the demo's database, falls back to LIKE on the ticket's own text.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+_REINDEX = """
+UPDATE tickets_ticket t SET search_vector =
+    setweight(to_tsvector('simple', t.reference || ' ' || t.txid || ' ' || t.order_id
+                                    || ' ' || t.wallet_address || ' ' || t.subject), 'A')
+    || setweight(to_tsvector('simple', t.description), 'B')
+    || setweight(to_tsvector('simple', coalesce(
+        (SELECT string_agg(m.body, ' ') FROM tickets_message m WHERE m.ticket_id = t.id), '')), 'C')
+WHERE t.id = %s
+"""
+
+
+def reindex(ticket_id: int) -> None:
+    """Rebuild one ticket's search vector (inside the caller's transaction)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_REINDEX, [ticket_id])
+
+
+def search(tickets: QuerySet, text: str) -> QuerySet:
+    text = text.strip()
+    if not text:
+        return tickets
+    exact = Q(reference__iexact=text) | Q(txid__iexact=text) | Q(order_id=text)
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, config="simple", search_type="websearch")
+        return tickets.filter(exact | Q(search_vector=query))
+    return tickets.filter(
+        exact
+        | Q(subject__icontains=text)
+        | Q(description__icontains=text)
+        | Q(txid__icontains=text)
+        | Q(order_id__icontains=text)
+    )
