@@ -41,12 +41,16 @@ def _staff_mail(template: str, tickets, recipients_for) -> None:
     send_mass_mail(messages)
 
 
-def committee_breached(ticket_ids: list[int]) -> None:
-    admins = list(
+def _admins() -> list[str]:
+    return list(
         User.objects.filter(Q(is_superuser=True) | Q(groups__name=roles.ADMIN), is_active=True)
         .values_list("email", flat=True)
         .distinct()
     )
+
+
+def committee_breached(ticket_ids: list[int]) -> None:
+    admins = _admins()
     tickets = Ticket.objects.filter(pk__in=ticket_ids)
     _staff_mail("committee_breached", tickets, lambda ticket: admins)
 
@@ -68,3 +72,10 @@ def deadline_close(ticket_ids: list[int]) -> None:
         return teams[ticket.team_id]
 
     _staff_mail("deadline_close", tickets, recipients)
+
+
+def no_independent_panel(ticket_ids: list[int]) -> None:
+    """Too few committee members who never handled the case: admins must add some."""
+    admins = _admins()
+    tickets = Ticket.objects.filter(pk__in=ticket_ids)
+    _staff_mail("no_independent_panel", tickets, lambda ticket: admins)

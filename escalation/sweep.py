@@ -19,7 +19,8 @@ from django.utils import timezone
 from escalation import clock
 from escalation.models import SLARecord
 from escalation.tiers import raise_tier
-from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.exceptions import InvalidTransition
+from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.transitions import next_tier
 
 # Only the columns a sweep reads or writes: a batch of 500 stays small in memory.
@@ -41,9 +42,12 @@ class SweepResult:
     escalated: list[int] = field(default_factory=list)
     alerted: list[int] = field(default_factory=list)
     warned: list[int] = field(default_factory=list)
+    lifecycle: list[int] = field(default_factory=list)
+    # Cases that reached the committee in this batch: each needs a panel drawn.
+    to_committee: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.escalated or self.alerted or self.warned)
+        return bool(self.escalated or self.alerted or self.warned or self.lifecycle)
 
 
 def _lock_due(column: str, now: datetime, batch_size: int) -> list[Ticket]:
@@ -80,6 +84,8 @@ def escalate_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 5
             events += tier_events
             records += tier_records
             result.escalated.append(ticket.pk)
+            if ticket.tier == Tier.DISPUTE_COMMITTEE:
+                result.to_committee.append(ticket.pk)
         for ticket in tickets:
             ticket.updated_at = now
         Ticket.objects.bulk_update(tickets, _ESCALATION_FIELDS)
@@ -118,6 +124,54 @@ def _notify_after_commit(result: SweepResult) -> None:
     if result.warned:
         ids = list(result.warned)
         transaction.on_commit(lambda: tasks.notify_warning.delay(ids))
+    for ticket_id in result.to_committee:
+        transaction.on_commit(lambda ticket_id=ticket_id: tasks.draw_panel.delay(ticket_id))
+
+
+def lifecycle_batch(*, now: datetime, batch_size: int = 100) -> SweepResult:
+    """Unanswered proposals count as accepted; ended appeal windows close their cases.
+
+    Each case goes through its own service (these are few, and each writes its own
+    events); the ids come from one locked, bounded selection by the indexed due column.
+    """
+    from escalation import services
+
+    result = SweepResult()
+    with transaction.atomic():
+        tickets = list(
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(lifecycle_due_at__lte=now)
+            .order_by("lifecycle_due_at")
+            .only("id", "status")[:batch_size]
+        )
+        for ticket in tickets:
+            try:
+                with transaction.atomic():
+                    if ticket.status == Status.RESOLUTION_PROPOSED:
+                        services.resolution_accept(ticket=ticket, actor=None)
+                    else:
+                        services.ticket_close_after_window(ticket=ticket)
+            except InvalidTransition:
+                # The case moved on (appealed, merged…): nothing is due on it any more.
+                Ticket.objects.filter(pk=ticket.pk).update(lifecycle_due_at=None)
+            result.lifecycle.append(ticket.pk)
+    return result
+
+
+def panel_retry_batch(*, now: datetime, batch_size: int = 50) -> SweepResult:
+    """Cases waiting for independent committee members try again (admins may have added some)."""
+    from escalation import services
+    from escalation.models import Panel
+
+    waiting = list(
+        Panel.objects.filter(state=Panel.State.WAITING).values_list("ticket_id", flat=True)[:batch_size]
+    )
+    for ticket_id in waiting:
+        try:
+            services.panel_draw(ticket=Ticket.objects.get(pk=ticket_id))
+        except InvalidTransition:
+            continue  # the case left the committee; its panel no longer matters
+    return SweepResult()
 
 
 def sweep(
@@ -128,12 +182,19 @@ def sweep(
     book = clock.PolicyBook.load()
     total = SweepResult()
     deadline = time.monotonic() + time_budget
-    for batch in (escalate_batch, warn_batch):
+    batches = (
+        lambda: escalate_batch(now=now, book=book, batch_size=batch_size),
+        lambda: warn_batch(now=now, book=book, batch_size=batch_size),
+        lambda: lifecycle_batch(now=now),
+    )
+    for batch in batches:
         while time.monotonic() < deadline:
-            result = batch(now=now, book=book, batch_size=batch_size)
+            result = batch()
             if not result:
                 break
             total.escalated += result.escalated
             total.alerted += result.alerted
             total.warned += result.warned
+            total.lifecycle += result.lifecycle
+    panel_retry_batch(now=now)
     return total

@@ -13,6 +13,7 @@ def sla_sweep() -> dict:
         "escalated": len(result.escalated),
         "alerted": len(result.alerted),
         "warned": len(result.warned),
+        "lifecycle": len(result.lifecycle),
     }
 
 
@@ -29,3 +30,17 @@ def alert_admins(ticket_ids: list[int]) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_warning(ticket_ids: list[int]) -> None:
     notifications.deadline_close(ticket_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def alert_admins_no_panel(ticket_ids: list[int]) -> None:
+    notifications.no_independent_panel(ticket_ids)
+
+
+@shared_task
+def draw_panel(ticket_id: int) -> None:
+    """Seat a panel for a case that reached the committee; a second run changes nothing."""
+    from escalation import services
+    from tickets.models import Ticket
+
+    services.panel_draw(ticket=Ticket.objects.get(pk=ticket_id))

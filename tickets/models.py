@@ -79,6 +79,14 @@ def _bilingual(obj, field: str) -> str:
 class Asset(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=60)
+    approval_limit = models.DecimalField(
+        _("compensation needing approval above"),
+        max_digits=38,
+        decimal_places=18,
+        null=True,
+        blank=True,
+        help_text=_("Compensation above this amount needs a second person's approval."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -292,6 +300,9 @@ class Ticket(models.Model):
     # GIN-indexed by migration 0007 (SQLite, the demo's database, searches with LIKE instead).
     search_vector = SearchVectorField(null=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # The next automatic lifecycle step: an unanswered proposal counts as accepted, a
+    # resolved or rejected case closes when its appeal window ends. The sweep scans it.
+    lifecycle_due_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
@@ -358,6 +369,11 @@ class Ticket(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
             ),
             models.Index(
+                fields=["lifecycle_due_at"],
+                name="ticket_lifecycle_due",
+                condition=Q(lifecycle_due_at__isnull=False),
+            ),
+            models.Index(
                 fields=["last_breach_at", "id"],
                 name="queue_breached",
                 condition=Q(status__in=OPEN_STATUSES, last_breach_at__isnull=False),
@@ -392,6 +408,8 @@ class Resolution(models.Model):
     """An outcome the desk proposes; the customer accepts it or disputes it."""
 
     class State(models.TextChoices):
+        # Compensation above the asset's limit waits for a second person's approval.
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
         PROPOSED = "proposed", _("Proposed")
         ACCEPTED = "accepted", _("Accepted")
         DISPUTED = "disputed", _("Disputed")
@@ -407,10 +425,15 @@ class Resolution(models.Model):
     asset = models.ForeignKey(
         Asset, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("asset")
     )
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PROPOSED)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -419,7 +442,7 @@ class Resolution(models.Model):
             # One live proposal at a time: a new one replaces the last, never sits beside it.
             models.UniqueConstraint(
                 fields=["ticket"],
-                condition=Q(state="proposed"),
+                condition=Q(state__in=["proposed", "pending_approval"]),
                 name="resolution_one_open_proposal",
             )
         ]
@@ -534,6 +557,12 @@ class EventKind(models.TextChoices):
     CATEGORY = "category", _("Category changed")
     SLA = "sla", _("Deadline missed")
     RESOLUTION = "resolution", _("Resolution proposed")
+    APPROVAL = "approval", _("Compensation approved")
+    ANSWER = "answer", _("Customer answered the proposal")
+    APPEAL = "appeal", _("Appeal filed")
+    PANEL = "panel", _("Panel drawn")
+    VOTE = "vote", _("Vote cast")
+    DECISION = "decision", _("Decision published")
     MERGED = "merged", _("Merged")
 
 

@@ -47,3 +47,12 @@ def staff_replied(message_id: int) -> None:
     if message.internal:
         return
     send_to_customer(message.ticket, "staff_reply", {"message": message})
+
+
+def lifecycle_mail(ticket_id: int, template: str, message_id: int | None = None) -> None:
+    """Proposal, decision, closing and the like: one template each under tickets/email/."""
+    ticket = Ticket.objects.select_related("customer__customer_profile", "category").get(
+        pk=ticket_id
+    )
+    message = Message.objects.filter(pk=message_id).first() if message_id else None
+    send_to_customer(ticket, template, {"message": message})

@@ -8,6 +8,7 @@ its audit event, and queues side effects to run only after commit.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -37,6 +38,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    Tier,
 )
 from tickets.selectors import open_duplicates
 from tickets.transitions import CUSTOMER, STAFF
@@ -87,7 +89,7 @@ def _record(ticket: Ticket, actor: User | None, kind: str, *, internal: bool = F
     )
 
 
-def _check_room(ticket: Ticket | None, count: int, field: str) -> None:
+def check_room(ticket: Ticket | None, count: int, field: str) -> None:
     # Callers hold the ticket's row lock, so two uploads cannot both squeeze under the cap.
     limit = settings.EVIDENCE_MAX_FILES_PER_TICKET
     existing = ticket.attachments.count() if ticket else 0
@@ -103,7 +105,7 @@ def _check_room(ticket: Ticket | None, count: int, field: str) -> None:
         )
 
 
-def _store_evidence(
+def store_evidence(
     ticket: Ticket, actor: User, checked: list[CheckedEvidence], message: Message | None = None
 ) -> list[Attachment]:
     stored = []
@@ -190,7 +192,7 @@ def ticket_file(
     files = list(files)
     try:
         checked = check_files(files)
-        _check_room(None, len(checked), "files")
+        check_room(None, len(checked), "files")
     except ValidationError as error:
         errors.update(error.error_dict)
     if errors:
@@ -237,7 +239,7 @@ def ticket_file(
         first_response_due_at=ticket.first_response_due_at.isoformat(),
         sla_policy=ticket.sla_policy.name,
     )
-    _store_evidence(ticket, filed_by, checked)
+    store_evidence(ticket, filed_by, checked)
     _route_round_robin(ticket)
     search.reindex(ticket.pk)
 
@@ -321,7 +323,7 @@ def ticket_add_message(
     if not body:
         raise ValidationError({"body": _("Write a message.")}, code="required")
     checked = check_files(files)
-    _check_room(ticket, len(checked), "files")
+    check_room(ticket, len(checked), "files")
 
     message = Message.objects.create(
         ticket=ticket, author=author, body=body, internal=internal, from_staff=kind == STAFF
@@ -333,7 +335,7 @@ def ticket_add_message(
         internal=internal,
         message=message.pk,
     )
-    _store_evidence(ticket, author, checked, message)
+    store_evidence(ticket, author, checked, message)
 
     changed = ["updated_at"]
     if kind == CUSTOMER:
@@ -368,8 +370,8 @@ def ticket_add_evidence(
     checked = check_files(files, field="file")
     if not checked:
         raise ValidationError({"file": _("Choose a file to upload.")}, code="required")
-    _check_room(ticket, len(checked), "file")
-    stored = _store_evidence(ticket, actor, checked)
+    check_room(ticket, len(checked), "file")
+    stored = store_evidence(ticket, actor, checked)
     ticket.save(update_fields=["updated_at"])
     return stored
 
@@ -406,6 +408,53 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
 
     transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
     return message
+
+
+def resolution_needs_approval(resolution) -> bool:
+    """Compensation above the asset's limit (or the default) needs a second person."""
+    from tickets.models import ResolutionKind
+
+    if resolution.kind != ResolutionKind.COMPENSATION or resolution.amount is None:
+        return False
+    limit = resolution.asset.approval_limit
+    if limit is None:
+        limit = settings.REDRESS_APPROVAL_LIMIT
+    return resolution.amount > limit
+
+
+def publish_proposal(ticket: Ticket, resolution) -> None:
+    """Show a proposal to the customer; the locked ticket now waits on their answer."""
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket, author=resolution.proposed_by, body=resolution.summary, from_staff=True
+    )
+    _record(
+        ticket,
+        resolution.approved_by or resolution.proposed_by,
+        EventKind.RESOLUTION,
+        resolution=resolution.pk,
+        resolution_kind=resolution.kind,
+        amount=str(resolution.amount) if resolution.amount is not None else None,
+        asset=resolution.asset.code if resolution.asset_id else None,
+    )
+    _set_status(ticket, resolution.proposed_by, Status.RESOLUTION_PROPOSED)
+    # No answer within the window counts as acceptance (the lifecycle sweep does it).
+    ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_ACCEPT_AFTER_DAYS)
+    ticket.save(
+        update_fields=[
+            "status",
+            "updated_at",
+            "lifecycle_due_at",
+            *_tick(ticket, clock.staff_replied, now=now),
+        ]
+    )
+    search.reindex(ticket.pk)
+
+    from tickets.tasks import send_customer_mail
+
+    transaction.on_commit(
+        lambda: send_customer_mail.delay(ticket.pk, "resolution_proposed", message.pk)
+    )
 
 
 def _require_staff(ticket: Ticket, actor: User, action: str) -> None:
@@ -560,9 +609,9 @@ def ticket_propose_resolution(
             raise ValidationError({"asset": _("Unknown asset.")})
     else:
         amount, asset_obj = None, None
-    ticket.resolutions.filter(state=Resolution.State.PROPOSED).update(
-        state=Resolution.State.WITHDRAWN
-    )
+    ticket.resolutions.filter(
+        state__in=[Resolution.State.PROPOSED, Resolution.State.PENDING_APPROVAL]
+    ).update(state=Resolution.State.WITHDRAWN)
     resolution = Resolution.objects.create(
         ticket=ticket,
         tier=ticket.tier,
@@ -572,24 +621,24 @@ def ticket_propose_resolution(
         asset=asset_obj,
         proposed_by=actor,
     )
-    message = Message.objects.create(ticket=ticket, author=actor, body=summary, from_staff=True)
-    _record(
-        ticket,
-        actor,
-        EventKind.RESOLUTION,
-        resolution=resolution.pk,
-        resolution_kind=kind,
-        amount=str(amount) if amount is not None else None,
-        asset=asset_obj.code if asset_obj else None,
-    )
-    _set_status(ticket, actor, Status.RESOLUTION_PROPOSED)
-    ticket.save(update_fields=["status", "updated_at", *_tick(ticket, clock.staff_replied)])
-
-    search.reindex(ticket.pk)
-
-    from tickets.tasks import send_staff_reply
-
-    transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
+    if resolution_needs_approval(resolution):
+        # Four eyes: the customer sees nothing until a second person approves.
+        resolution.state = Resolution.State.PENDING_APPROVAL
+        resolution.save(update_fields=["state"])
+        _record(
+            ticket,
+            actor,
+            EventKind.RESOLUTION,
+            internal=True,
+            resolution=resolution.pk,
+            resolution_kind=kind,
+            amount=str(amount),
+            asset=asset_obj.code,
+            awaiting_approval=True,
+        )
+        ticket.save(update_fields=["updated_at"])
+        return resolution
+    publish_proposal(ticket, resolution)
     return resolution
 
 
@@ -614,9 +663,11 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     SLARecord.objects.bulk_create(records)
     ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
 
-    from escalation.tasks import notify_escalated
+    from escalation.tasks import draw_panel, notify_escalated
 
     transaction.on_commit(lambda: notify_escalated.delay([ticket.pk]))
+    if ticket.tier == Tier.DISPUTE_COMMITTEE:
+        transaction.on_commit(lambda: draw_panel.delay(ticket.pk))
     return ticket
 
 

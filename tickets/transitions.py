@@ -54,6 +54,9 @@ TRANSITIONS: dict[str, Move] = {
     "assign": _move(_LIVE, None, {STAFF, SYSTEM}),
     "change_priority": _move(_LIVE, None, {STAFF}),
     "change_category": _move(_LIVE, None, {STAFF}),
+    # The committee's published decision is final: the case becomes a read-only record.
+    "decide": _move((Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER), Status.CLOSED, {SYSTEM}),
+    "close_after_window": _move((Status.RESOLVED, Status.REJECTED), Status.CLOSED, {SYSTEM}),
     # A duplicate is closed into the case that carries on; its history stays readable.
     "merge": _move(_LIVE, Status.CLOSED, {STAFF}),
 }

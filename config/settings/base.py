@@ -5,6 +5,7 @@ mail written to files. Production overrides what must never have a default.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -255,8 +256,16 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Tickets: how long a first reply may take when nothing more specific applies.
 TICKET_REFERENCE_PREFIX = "RD"
+# The resolution lifecycle (DESIGN.md): an unanswered proposal counts as accepted after
+# this many days; a resolved or rejected case may be appealed for this many days, then closes.
+REDRESS_ACCEPT_AFTER_DAYS = env.int("REDRESS_ACCEPT_AFTER_DAYS", default=14)
+REDRESS_APPEAL_WINDOW_DAYS = env.int("REDRESS_APPEAL_WINDOW_DAYS", default=30)
+# Compensation above this (in the asset's units) needs a second person, unless the asset
+# sets its own limit.
+REDRESS_APPROVAL_LIMIT = Decimal(env.str("REDRESS_APPROVAL_LIMIT", default="1000"))
+# Committee panels: an odd number of members who never handled the case.
+REDRESS_PANEL_SIZE = env.int("REDRESS_PANEL_SIZE", default=3)
 PASSWORD_RESET_TIMEOUT = int(timedelta(hours=2).total_seconds())
 
 LOGGING = {
