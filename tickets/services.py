@@ -565,7 +565,14 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     _record(ticket, actor, EventKind.MESSAGE, message=message.pk)
     _set_status(ticket, actor, Status.REJECTED, reason=reason)
     now = timezone.now()
-    changed = ["status", "updated_at", *_tick(ticket, clock.staff_replied, now=now)]
+    # The customer may appeal a rejection until the window ends; then the case closes.
+    ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_APPEAL_WINDOW_DAYS)
+    changed = [
+        "status",
+        "updated_at",
+        "lifecycle_due_at",
+        *_tick(ticket, clock.staff_replied, now=now),
+    ]
     SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=False))
     ticket.save(update_fields=changed)
 
