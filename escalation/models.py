@@ -313,9 +313,7 @@ class PanelSeat(models.Model):
     member = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["panel", "member"], name="panel_seat_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["panel", "member"], name="panel_seat_once")]
 
     def __str__(self) -> str:
         return f"{self.panel_id}:{self.member_id}"

@@ -98,7 +98,11 @@ def resolution_approve(*, resolution_id: int, approver) -> Resolution:
     tickets = _ticket_services()
     resolution = Resolution.objects.select_for_update().get(pk=resolution_id)
     ticket = Ticket.objects.select_for_update().get(pk=resolution.ticket_id)
-    if not (roles.has_role(approver, roles.APPEAL_OFFICER) or roles.has_role(approver, roles.ADMIN) or approver.is_superuser):
+    if not (
+        roles.has_role(approver, roles.APPEAL_OFFICER)
+        or roles.has_role(approver, roles.ADMIN)
+        or approver.is_superuser
+    ):
         raise NotAllowed(_("Only appeal officers and admins approve compensation."))
     if approver.pk == resolution.proposed_by_id:
         raise NotAllowed(_("Someone other than the proposer must approve it."))
@@ -109,7 +113,10 @@ def resolution_approve(*, resolution_id: int, approver) -> Resolution:
     resolution.approved_by = approver
     resolution.save(update_fields=["state", "approved_by"])
     TicketEvent.objects.create(
-        ticket=ticket, actor=approver, kind=EventKind.APPROVAL, internal=True,
+        ticket=ticket,
+        actor=approver,
+        kind=EventKind.APPROVAL,
+        internal=True,
         data={"resolution": resolution.pk},
     )
     tickets.publish_proposal(ticket, resolution)
@@ -139,12 +146,20 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
     resolution.answered_at = now
     resolution.save(update_fields=["state", "answered_at"])
     TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=EventKind.ANSWER,
-        data={"resolution": resolution.pk, "answer": "accepted" if actor else "accepted_by_timeout"},
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.ANSWER,
+        data={
+            "resolution": resolution.pk,
+            "answer": "accepted" if actor else "accepted_by_timeout",
+        },
     )
     TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=EventKind.STATUS,
-        from_status=ticket.status, to_status=Status.RESOLVED,
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.STATUS,
+        from_status=ticket.status,
+        to_status=Status.RESOLVED,
     )
     ticket.status = Status.RESOLVED
     ticket.resolved_at = now
@@ -152,7 +167,9 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
     book = clock.PolicyBook.load()
     SLARecord.objects.bulk_create(clock.stop(ticket, now, book, resolved=True))
     _close_open_appeal(ticket, now)
-    ticket.save(update_fields=["status", "resolved_at", "lifecycle_due_at", "updated_at", *clock.SLA_FIELDS])
+    ticket.save(
+        update_fields=["status", "resolved_at", "lifecycle_due_at", "updated_at", *clock.SLA_FIELDS]
+    )
     transaction.on_commit(lambda: _mail(ticket.pk, "resolution_accepted"))
     return ticket
 
@@ -172,7 +189,11 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     checked = tickets.check_files(files)
     tickets.check_room(ticket, len(checked), "files")
     now = timezone.now()
-    if ticket.status == Status.REJECTED and ticket.lifecycle_due_at and ticket.lifecycle_due_at <= now:
+    if (
+        ticket.status == Status.REJECTED
+        and ticket.lifecycle_due_at
+        and ticket.lifecycle_due_at <= now
+    ):
         raise InvalidTransition(_("The appeal window for this case has ended."))
     disputed = ticket.resolutions.filter(state=Resolution.State.PROPOSED).first()
     if disputed:
@@ -190,18 +211,36 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     )
     message = Message.objects.create(ticket=ticket, author=customer, body=reason)
     TicketEvent.objects.create(
-        ticket=ticket, actor=customer, kind=EventKind.APPEAL,
-        data={"appeal": appeal.pk, "resolution": disputed.pk if disputed else None, "message": message.pk},
+        ticket=ticket,
+        actor=customer,
+        kind=EventKind.APPEAL,
+        data={
+            "appeal": appeal.pk,
+            "resolution": disputed.pk if disputed else None,
+            "message": message.pk,
+        },
     )
     tickets.store_evidence(ticket, customer, checked, message)
     events, records = raise_tier(
-        ticket, now=now, book=clock.PolicyBook.load(), actor=customer,
+        ticket,
+        now=now,
+        book=clock.PolicyBook.load(),
+        actor=customer,
         data={"reason": "appeal", "appeal": appeal.pk},
     )
     TicketEvent.objects.bulk_create(events)
     SLARecord.objects.bulk_create(records)
     ticket.lifecycle_due_at = None
-    ticket.save(update_fields=["tier", "status", "assignee", "lifecycle_due_at", "updated_at", *clock.SLA_FIELDS])
+    ticket.save(
+        update_fields=[
+            "tier",
+            "status",
+            "assignee",
+            "lifecycle_due_at",
+            "updated_at",
+            *clock.SLA_FIELDS,
+        ]
+    )
     search.reindex(ticket.pk)
     if ticket.tier == Tier.DISPUTE_COMMITTEE:
         transaction.on_commit(lambda: _draw_later(ticket.pk))
@@ -230,7 +269,9 @@ def handled_by(ticket: Ticket) -> set[int]:
     assignees = {
         event.data.get("assignee") for event in ticket.events.filter(kind=EventKind.ASSIGNED)
     }
-    people |= set(User.objects.filter(email__in=[a for a in assignees if a]).values_list("pk", flat=True))
+    people |= set(
+        User.objects.filter(email__in=[a for a in assignees if a]).values_list("pk", flat=True)
+    )
     if ticket.assignee_id:
         people.add(ticket.assignee_id)
     people.discard(None)
@@ -263,7 +304,9 @@ def panel_draw(*, ticket: Ticket) -> Panel:
     if len(candidates) < size:
         if created:
             TicketEvent.objects.create(
-                ticket=ticket, kind=EventKind.PANEL, internal=True,
+                ticket=ticket,
+                kind=EventKind.PANEL,
+                internal=True,
                 data={"state": "waiting", "independent_members": len(candidates), "needed": size},
             )
             transaction.on_commit(lambda: _alert_admins_no_panel(ticket.pk))
@@ -310,11 +353,15 @@ def vote_cast(*, ticket: Ticket, member, decision: str, rationale: str, remedy: 
     if errors:
         raise ValidationError(errors)
     vote, _created = Vote.objects.update_or_create(
-        panel=panel, member=member,
+        panel=panel,
+        member=member,
         defaults={"decision": decision, "rationale": rationale, "remedy": remedy},
     )
     TicketEvent.objects.create(
-        ticket=ticket, actor=member, kind=EventKind.VOTE, internal=True,
+        ticket=ticket,
+        actor=member,
+        kind=EventKind.VOTE,
+        internal=True,
         data={"panel": panel.pk, "decision": decision},
     )
     _decide_if_ready(ticket, panel)
@@ -330,7 +377,9 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
     if count * 2 <= panel.size:
         # No majority (e.g. one vote each): members revise their votes until one emerges.
         TicketEvent.objects.create(
-            ticket=ticket, kind=EventKind.PANEL, internal=True,
+            ticket=ticket,
+            kind=EventKind.PANEL,
+            internal=True,
             data={"state": "no_majority", "tally": dict(tally)},
         )
         return
@@ -343,12 +392,16 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
     panel.decided_at = now
     panel.save(update_fields=["state", "decision", "rationale", "remedy", "decided_at"])
     TicketEvent.objects.create(
-        ticket=ticket, kind=EventKind.DECISION,
+        ticket=ticket,
+        kind=EventKind.DECISION,
         data={"panel": panel.pk, "decision": decision, "tally": dict(tally)},
     )
     transitions.check(ticket, "decide", transitions.SYSTEM)
     TicketEvent.objects.create(
-        ticket=ticket, kind=EventKind.STATUS, from_status=ticket.status, to_status=Status.CLOSED,
+        ticket=ticket,
+        kind=EventKind.STATUS,
+        from_status=ticket.status,
+        to_status=Status.CLOSED,
         data={"reason": "committee_decision"},
     )
     ticket.status = Status.CLOSED
@@ -356,7 +409,16 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
     ticket.lifecycle_due_at = None
     SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=True))
     _close_open_appeal(ticket, now)
-    ticket.save(update_fields=["status", "closed_at", "resolved_at", "lifecycle_due_at", "updated_at", *clock.SLA_FIELDS])
+    ticket.save(
+        update_fields=[
+            "status",
+            "closed_at",
+            "resolved_at",
+            "lifecycle_due_at",
+            "updated_at",
+            *clock.SLA_FIELDS,
+        ]
+    )
     transaction.on_commit(lambda: _mail(ticket.pk, "decision_published"))
 
 
@@ -367,7 +429,10 @@ def ticket_close_after_window(*, ticket: Ticket) -> Ticket:
     transitions.check(ticket, "close_after_window", transitions.SYSTEM)
     now = timezone.now()
     TicketEvent.objects.create(
-        ticket=ticket, kind=EventKind.STATUS, from_status=ticket.status, to_status=Status.CLOSED,
+        ticket=ticket,
+        kind=EventKind.STATUS,
+        from_status=ticket.status,
+        to_status=Status.CLOSED,
         data={"reason": "appeal_window_ended"},
     )
     ticket.status = Status.CLOSED

@@ -164,7 +164,9 @@ def panel_retry_batch(*, now: datetime, batch_size: int = 50) -> SweepResult:
     from escalation.models import Panel
 
     waiting = list(
-        Panel.objects.filter(state=Panel.State.WAITING).values_list("ticket_id", flat=True)[:batch_size]
+        Panel.objects.filter(state=Panel.State.WAITING).values_list("ticket_id", flat=True)[
+            :batch_size
+        ]
     )
     for ticket_id in waiting:
         try:

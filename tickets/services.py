@@ -8,8 +8,8 @@ its audit event, and queues side effects to run only after commit.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
