@@ -10,4 +10,5 @@ urlpatterns = [
     path("new/fields/", views.category_fields, name="category_fields"),
     path("<str:reference>/", views.ticket_detail, name="detail"),
     path("<str:reference>/reply/", views.ticket_reply, name="reply"),
+    path("<str:reference>/case-file/", views.case_file_download, name="case_file"),
 ]

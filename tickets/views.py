@@ -186,3 +186,19 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("tickets:my_tickets")
     return render(request, "home.html")
+
+
+@login_required
+def case_file_download(request, reference):
+    """The whole case as a ZIP with a SHA-256 manifest, for what this user may see."""
+    from escalation import case_file
+
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    response = FileResponse(
+        case_file.build(ticket, request.user),
+        as_attachment=True,
+        filename=f"{ticket.reference}-case-file.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

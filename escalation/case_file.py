@@ -1,0 +1,257 @@
+"""The case file: everything about a case in one ZIP a customer can take to a regulator.
+
+It holds the conversation, structured fields, proposals, votes and decision, the audit
+timeline as readable HTML and as JSON, every evidence file, and `manifest.json` with the
+SHA-256 of each of those files. `manifest.sig` is an HMAC of the manifest under a key
+derived from the server's secret, so the exchange can also prove the file came from it;
+`manage.py verify_case_file` checks both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+
+from escalation.models import Panel, SLARecord
+from tickets.models import Resolution, Ticket
+from tickets.selectors import ticket_attachments_for, ticket_events_for, ticket_messages_for
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+_SALT = "redress.case-file"
+
+
+def sign(manifest: bytes) -> str:
+    return salted_hmac(_SALT, manifest, algorithm="sha256").hexdigest()
+
+
+def _json(data) -> bytes:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
+
+
+def _safe_name(index: int, name: str) -> str:
+    # The stored display name is already sanitised; keep it readable and unique in the ZIP.
+    return f"evidence/{index:02d}-{PurePosixPath(name).name or 'file'}"
+
+
+def _case_data(ticket: Ticket, user) -> dict:
+    staff_view = ticket.customer_id != user.pk
+    panels = []
+    for panel in Panel.objects.filter(ticket=ticket).prefetch_related("votes__member"):
+        votes = []
+        for number, vote in enumerate(panel.votes.all(), start=1):
+            votes.append(
+                {
+                    # Customers see how the panel voted, not who: members sit independently.
+                    "member": vote.member.email if staff_view else f"Member {number}",
+                    "decision": vote.decision,
+                    "rationale": vote.rationale,
+                    "remedy": vote.remedy,
+                    "at": vote.updated_at,
+                }
+            )
+        panels.append(
+            {
+                "state": panel.state,
+                "size": panel.size,
+                "decision": panel.decision,
+                "rationale": panel.rationale,
+                "remedy": panel.remedy,
+                "decided_at": panel.decided_at,
+                # Votes are published with the decision, never before.
+                "votes": votes if panel.state == Panel.State.DECIDED or staff_view else [],
+            }
+        )
+    resolutions = ticket.resolutions.select_related("asset")
+    if not staff_view:
+        # A proposal waiting for its second approval was never shown to the customer.
+        resolutions = resolutions.exclude(state=Resolution.State.PENDING_APPROVAL)
+    return {
+        "reference": ticket.reference,
+        "customer": ticket.customer.email,
+        "category": ticket.category.code,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "channel": ticket.channel,
+        "status": ticket.status,
+        "tier": ticket.tier,
+        "priority": ticket.priority,
+        "filed_at": ticket.created_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "fields": {
+            "occurred_at": ticket.occurred_at,
+            "asset": ticket.asset.code if ticket.asset_id else None,
+            "network": ticket.network.code if ticket.network_id else None,
+            "amount": ticket.amount,
+            "order_id": ticket.order_id,
+            "txid": ticket.txid,
+            "wallet_address": ticket.wallet_address,
+            "trading_pair": ticket.trading_pair,
+            "device": ticket.device,
+        },
+        "deadlines": [
+            {
+                "tier": r.tier,
+                "target": r.target,
+                "outcome": r.outcome,
+                "due_at": r.due_at,
+                "at": r.at,
+            }
+            for r in SLARecord.objects.filter(ticket=ticket).exclude(outcome="warned")
+        ],
+        "proposals": [
+            {
+                "tier": r.tier,
+                "kind": r.kind,
+                "summary": r.summary,
+                "amount": r.amount,
+                "asset": r.asset.code if r.asset_id else None,
+                "state": r.state,
+                "proposed_at": r.created_at,
+                "answered_at": r.answered_at,
+                "dispute_reason": r.dispute_reason,
+            }
+            for r in resolutions
+        ],
+        "appeals": [
+            {
+                "from_tier": a.from_tier,
+                "to_tier": a.to_tier,
+                "reason": a.reason,
+                "filed_at": a.created_at,
+            }
+            for a in ticket.appeals.all()
+        ],
+        "committee": panels,
+    }
+
+
+def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
+    """Write the ZIP for what `user` may see of the case; returns a file positioned at 0."""
+    messages = list(ticket_messages_for(user, ticket))
+    events = list(ticket_events_for(user, ticket))
+    attachments = list(ticket_attachments_for(user, ticket))
+    case = _case_data(ticket, user)
+    evidence_names = {a.pk: _safe_name(i, a.original_name) for i, a in enumerate(attachments, 1)}
+    case["evidence"] = [
+        {
+            "file": evidence_names[a.pk],
+            "name": a.original_name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "uploaded_at": a.created_at,
+        }
+        for a in attachments
+    ]
+    timeline = [
+        {
+            "at": e.created_at,
+            "kind": e.kind,
+            "by": e.actor.email if e.actor_id else "system",
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "from_tier": e.from_tier,
+            "to_tier": e.to_tier,
+            "data": e.data,
+        }
+        for e in events
+    ]
+    language = getattr(
+        getattr(ticket.customer, "customer_profile", None), "preferred_language", "en"
+    )
+    with translation.override(language):
+        context = {"ticket": ticket, "case": case, "messages": messages, "events": events}
+        conversation = render_to_string("escalation/case_file/conversation.html", context).encode()
+        timeline_html = render_to_string("escalation/case_file/timeline.html", context).encode()
+
+    contents: dict[str, bytes] = {
+        "case.json": _json(case),
+        "conversation.html": conversation,
+        "timeline.html": timeline_html,
+        "timeline.json": _json(timeline),
+    }
+    # Returned open for streaming to the client, so no context manager here.
+    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+    hashes: dict[str, str] = {}
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+            hashes[name] = hashlib.sha256(data).hexdigest()
+        for attachment in attachments:
+            name = evidence_names[attachment.pk]
+            digest = hashlib.sha256()
+            with attachment.file.open("rb") as source, archive.open(name, "w") as target:
+                for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                    digest.update(chunk)
+                    target.write(chunk)
+            hashes[name] = digest.hexdigest()
+        manifest = _json(
+            {
+                "reference": ticket.reference,
+                "generated_at": timezone.now(),
+                "generator": settings.SITE_URL,
+                "algorithm": "sha256",
+                "files": dict(sorted(hashes.items())),
+            }
+        )
+        archive.writestr(MANIFEST, manifest)
+        archive.writestr(SIGNATURE, sign(manifest) + "\n")
+    output.seek(0)
+    return output
+
+
+@dataclass
+class Verification:
+    ok: bool
+    problems: list[str]
+    files: int
+    signed: bool | None  # None: no signature in the file
+
+
+def verify(path_or_file) -> Verification:
+    """Every file matches the manifest, nothing is missing or added, evidence matches its record."""
+    problems: list[str] = []
+    with zipfile.ZipFile(path_or_file) as archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            return Verification(False, ["manifest.json is missing"], 0, None)
+        manifest_bytes = archive.read(MANIFEST)
+        manifest = json.loads(manifest_bytes)
+        listed = manifest.get("files", {})
+        for name, expected in listed.items():
+            if name not in names:
+                problems.append(f"{name}: listed in the manifest but missing")
+                continue
+            actual = hashlib.sha256(archive.read(name)).hexdigest()
+            if not hmac.compare_digest(actual, expected):
+                problems.append(
+                    f"{name}: SHA-256 {actual} does not match the manifest's {expected}"
+                )
+        for name in sorted(names - set(listed) - {MANIFEST, SIGNATURE}):
+            problems.append(f"{name}: not listed in the manifest")
+        if "case.json" in names:
+            for item in json.loads(archive.read("case.json")).get("evidence", []):
+                if listed.get(item["file"]) not in (None, item["sha256"]):
+                    problems.append(f"{item['file']}: differs from the hash recorded at upload")
+        signed = None
+        if SIGNATURE in names:
+            signature = archive.read(SIGNATURE).decode().strip()
+            signed = hmac.compare_digest(signature, sign(manifest_bytes))
+            if not signed:
+                problems.append(
+                    "manifest.sig does not match: the manifest was changed or not made here"
+                )
+    return Verification(not problems, problems, len(listed), signed)
