@@ -150,3 +150,13 @@ class ReplyForm(forms.Form):
         label=_("Your message"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     files = MultipleFileField(label=_("Add evidence files"))
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What do you disagree with?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Reviewers who did not handle your case read this first."),
+    )
+    files = MultipleFileField(label=_("New evidence (optional)"))

@@ -78,3 +78,25 @@ def open_duplicates(customer: User, *, txid: str = "", order_id: str = "") -> Qu
 
 def active_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
+
+
+def open_proposal(ticket: Ticket):
+    """The proposal the customer can answer now, if any (never one still awaiting approval)."""
+    from tickets.models import Resolution
+
+    if ticket.status != "resolution_proposed":
+        return None
+    return (
+        ticket.resolutions.filter(state=Resolution.State.PROPOSED).select_related("asset").first()
+    )
+
+
+def published_decision(ticket: Ticket):
+    """The committee's published decision, shown to the customer with its reasons."""
+    from escalation.models import Panel
+
+    return (
+        Panel.objects.filter(ticket=ticket, state=Panel.State.DECIDED)
+        .order_by("-decided_at")
+        .first()
+    )

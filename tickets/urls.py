@@ -11,4 +11,6 @@ urlpatterns = [
     path("<str:reference>/", views.ticket_detail, name="detail"),
     path("<str:reference>/reply/", views.ticket_reply, name="reply"),
     path("<str:reference>/case-file/", views.case_file_download, name="case_file"),
+    path("<str:reference>/accept/", views.accept_resolution, name="accept"),
+    path("<str:reference>/appeal/", views.appeal, name="appeal"),
 ]

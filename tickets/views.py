@@ -13,9 +13,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from escalation import services as lifecycle
 from tickets import selectors, services
 from tickets.exceptions import DuplicateTicket
-from tickets.forms import ReplyForm, TicketFilingForm
+from tickets.forms import AppealForm, ReplyForm, TicketFilingForm
 from tickets.models import Channel, EvidenceField
 from tickets.transitions import CUSTOMER, STAFF, allowed_actions
 
@@ -118,10 +119,13 @@ def category_fields(request):
     )
 
 
-def _detail_context(request, ticket, reply_form=None):
+def _detail_context(request, ticket, reply_form=None, appeal_form=None):
     user = request.user
     actor = STAFF if ticket.customer_id != user.pk else CUSTOMER
     return {
+        "proposal": selectors.open_proposal(ticket),
+        "decision": selectors.published_decision(ticket),
+        "appeal_form": appeal_form or AppealForm(),
         "ticket": ticket,
         "conversation": selectors.ticket_messages_for(user, ticket),
         "attachments": selectors.ticket_attachments_for(user, ticket),
@@ -164,6 +168,44 @@ def ticket_reply(request, reference):
     context = _detail_context(request, ticket, reply_form=form)
     if request.htmx:
         return render(request, "tickets/detail.html#reply-body", context)
+    return render(request, "tickets/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def accept_resolution(request, reference):
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    lifecycle.resolution_accept(ticket=ticket, actor=request.user)
+    messages.success(request, _("Thank you. Your case is resolved."))
+    return redirect("tickets:detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters()
+def appeal(request, reference):
+    """Dispute a proposal or appeal a rejection, with a reason and optional new evidence."""
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    form = AppealForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            lifecycle.appeal_file(
+                ticket=ticket,
+                customer=request.user,
+                reason=form.cleaned_data["reason"],
+                files=form.cleaned_data["files"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            ticket.refresh_from_db()
+            messages.success(
+                request,
+                _("Your appeal is filed. The %(tier)s now reviews your case.")
+                % {"tier": ticket.get_tier_display()},
+            )
+            return redirect("tickets:detail", reference=ticket.reference)
+    context = _detail_context(request, ticket, appeal_form=form)
     return render(request, "tickets/detail.html", context, status=400)
 
 
