@@ -44,3 +44,21 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = CustomerProfile
         fields = ["exchange_uid", "preferred_language"]
+
+
+class OTPForm(forms.Form):
+    """The second sign-in step for staff: the current code from their authenticator app."""
+
+    otp_token = forms.CharField(
+        label=_("Authentication code"),
+        max_length=12,
+        help_text=_("Enter the 6-digit code from your authenticator app."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+            }
+        ),
+    )

@@ -3,6 +3,9 @@ import io
 import factory
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from accounts import roles
@@ -92,3 +95,28 @@ def pdf_upload(name: str = "statement.pdf") -> SimpleUploadedFile:
         b"trailer<</Root 1 0 R>>\n%%EOF\n"
     )
     return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+# Staff two-factor sign-in (accounts.two_factor). Staff pages and the admin need a session
+# verified by a TOTP device: `login_verified(client, user)` is `force_login` for them.
+
+
+def enroll_totp(user: User) -> TOTPDevice:
+    """A confirmed TOTP device for `user`, as an admin would enroll it."""
+    return TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the authenticator app shows now (time-machine moves "now" too)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def login_verified(client, user: User) -> TOTPDevice:
+    """Sign `user` in on the test client with the second factor done (web and session API)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enroll_totp(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

@@ -26,7 +26,7 @@ OFFICIAL_DOMAIN = env("REDRESS_OFFICIAL_DOMAIN", default="127.0.0.1:8000")
 SITE_URL = env("REDRESS_SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.RedressAdminConfig",  # django.contrib.admin, its site behind staff 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "template_partials",
     "bootstrap",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "tickets",
     "escalation",
@@ -56,11 +59,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffVerificationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.web_errors.DomainErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout answer
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +112,13 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tickets:my_tickets"
 LOGOUT_REDIRECT_URL = "home"
+# Where staff land after two-factor sign-in when no page was asked for.
+STAFF_LOGIN_REDIRECT_URL = "admin:index"
+# Axes first: it refuses a locked-out email or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -194,7 +207,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "escalation.tasks.sla_sweep",
         "schedule": SLA_SWEEP_INTERVAL,
-        "options": {"expires": max(SLA_SWEEP_INTERVAL - 5, 1)},
+        "options": {"expires": SLA_SWEEP_INTERVAL * 0.9},
     }
 }
 
@@ -203,7 +216,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.access.StaffVerified",
+    ],
     "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.TicketCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -249,6 +265,27 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# Staff two-factor sign-in (django-otp, TOTP). Admins enroll staff in the Django admin
+# (OTP devices -> TOTP devices -> add, then the QR code for the authenticator app).
+OTP_TOTP_ISSUER = env("REDRESS_OTP_ISSUER", default="Redress")
+
+# Lockout after repeated failed sign-ins (django-axes): wrong passwords on the web and the
+# token endpoint and wrong authenticator codes all count. Five failures lock the email
+# address (whatever the source: guessing from many machines) and the source address
+# (whatever the email: spraying many accounts) for 15 minutes. The lock does not extend
+# while it holds, so the time the lockout page gives is the time it lifts.
+AXES_FAILURE_LIMIT = env.int("REDRESS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("REDRESS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"  # Django's AuthenticationForm; the email is in it
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_email"  # also reads the API's `email`
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address", "otp", "otp_token"]
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the demo).
+REDRESS_TRUSTED_PROXIES = env.int("REDRESS_TRUSTED_PROXIES", default=0)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta header instead

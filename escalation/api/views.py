@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ModelViewSet
 
 from accounts import roles
+from accounts.access import StaffVerified
 from escalation import services
 from escalation.models import BusinessCalendar, SLAPolicy
 from tickets.models import Category
@@ -53,7 +54,7 @@ class SLAPolicySerializer(serializers.ModelSerializer):
 
 class SLAPolicyViewSet(ModelViewSet):
     serializer_class = SLAPolicySerializer
-    permission_classes = [IsAdminRole]
+    permission_classes = [StaffVerified, IsAdminRole]
     pagination_class = None
     queryset = SLAPolicy.objects.select_related("category", "calendar").prefetch_related(
         "calendar__hours", "calendar__holidays"

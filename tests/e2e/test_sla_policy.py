@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import formats, timezone
 
-from tests.factories import PASSWORD, CustomerFactory, UserFactory
+from tests.factories import PASSWORD, CustomerFactory, UserFactory, enroll_totp, totp_code
 from tickets.models import Ticket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -15,11 +15,16 @@ def test_admin_changes_a_policy_and_a_new_ticket_is_due_accordingly(page_for):
     admin = UserFactory(email="boss@example.com", is_staff=True, is_superuser=True, role="admin")
     customer = CustomerFactory(email="kyc@example.com")
 
+    device = enroll_totp(admin)
     page = page_for()
     page.goto("/admin/login/")
     page.fill("#id_username", admin.email)
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/accounts/login/code/**")
+    page.fill("#id_otp_token", totp_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url("**/admin/")
     page.goto("/admin/escalation/slapolicy/")
     page.get_by_role("link", name="Support: default", exact=True).click()
     page.fill("#id_first_response_target", "06:00:00")

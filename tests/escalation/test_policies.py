@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from escalation import services
 from escalation.models import SLAPolicy
-from tests.factories import AgentFactory, CustomerFactory, category
+from tests.factories import AgentFactory, CustomerFactory, category, login_verified
 from tickets.exceptions import InvalidTransition
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_fallbacks_cannot_be_deleted_or_narrowed():
 
 
 def test_the_admin_page_shows_when_a_ticket_filed_now_would_be_due(client):
-    client.force_login(AgentFactory(is_superuser=True))
+    login_verified(client, AgentFactory(is_superuser=True))
     html = client.get(reverse("admin:escalation_slapolicy_changelist")).content.decode()
     assert "first reply due if filed now" in html.lower()
     assert "Support: compromised account" in html

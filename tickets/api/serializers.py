@@ -203,7 +203,9 @@ class ChangeCategoryInput(ReasonInput):
 
 
 class MergeInput(serializers.Serializer):
-    into = serializers.CharField(max_length=16, help_text=_("The reference of the case that carries on."))
+    into = serializers.CharField(
+        max_length=16, help_text=_("The reference of the case that carries on.")
+    )
 
 
 class ResolutionOutput(serializers.ModelSerializer):
@@ -212,3 +214,9 @@ class ResolutionOutput(serializers.ModelSerializer):
     class Meta:
         model = Resolution
         fields = ["id", "tier", "kind", "summary", "amount", "asset", "state", "created_at"]
+
+
+class VoteInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["uphold", "modify", "overturn"])
+    rationale = serializers.CharField(max_length=20000)
+    remedy = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")

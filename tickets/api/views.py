@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -19,17 +19,20 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
+from accounts import two_factor
 from accounts.models import User
 from accounts.roles import is_staff_member
+from escalation import case_file as case_files
+from escalation import services as lifecycle
 from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.api.filters import TicketFilter
-from tickets.exceptions import NotAllowed
-from tickets.models import Channel, Ticket
+from tickets.exceptions import InvalidTransition, NotAllowed
+from tickets.models import Channel, Resolution, Ticket
 
 
 class TokenView(APIView):
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password (and, for staff, the current TOTP code) for a token."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -41,17 +44,44 @@ class TokenView(APIView):
 
     @extend_schema(
         request=inline_serializer(
-            "TokenInput", {"email": serializers.EmailField(), "password": serializers.CharField()}
+            "TokenInput",
+            {
+                "email": serializers.EmailField(),
+                "password": serializers.CharField(),
+                "otp": serializers.CharField(
+                    required=False,
+                    help_text=_("Staff only: the current 6-digit code from the authenticator app."),
+                ),
+            },
         ),
         responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
     )
     def post(self, request):
         email = str(request.data.get("email", "")).strip().lower()
         password = str(request.data.get("password", ""))
-        user = authenticate(request, email=email, password=password)
+        # django-axes watches the Django request: its middleware answers a lockout with 429.
+        django_request = request._request
+        user = authenticate(django_request, email=email, password=password)
         if user is None or not user.is_active:
             # One message for every failure: never say which part was wrong.
             raise AuthenticationFailed(_("Email or password is not right."))
+        if is_staff_member(user):
+            try:
+                two_factor.code_verify(
+                    request=django_request, user=user, code=str(request.data.get("otp", ""))
+                )
+            except two_factor.SecondFactorRefused as refusal:
+                if refusal.retry_after is not None:
+                    raise Throttled(wait=refusal.retry_after, detail=refusal.message) from None
+                if refusal.code == "otp_required":
+                    raise AuthenticationFailed(
+                        _(
+                            "This is a staff account: send `otp`, the current 6-digit code "
+                            "from your authenticator app, with the email and password."
+                        ),
+                        code=refusal.code,
+                    ) from None
+                raise AuthenticationFailed(refusal.message, code=refusal.code) from None
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -174,6 +204,20 @@ class TicketViewSet(GenericViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    @action(detail=True, methods=["get"], url_path="case-file")
+    def case_file(self, request, reference=None):
+        """The whole case as a ZIP with a SHA-256 manifest, for what the caller may see."""
+        ticket = self.get_object()
+        response = FileResponse(
+            case_files.build(ticket, request.user),
+            as_attachment=True,
+            filename=f"{ticket.reference}-case-file.zip",
+            content_type="application/zip",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
 
 def _staff_action(name: str, input_serializer, call, *, url_path: str | None = None):
     """One `POST tickets/{reference}/{action}/`: parse the body, call one service, show the case."""
@@ -188,6 +232,25 @@ def _staff_action(name: str, input_serializer, call, *, url_path: str | None = N
 
     view.__name__ = name
     return action(detail=True, methods=["post"], url_path=url_path or name.replace("_", "-"))(view)
+
+
+def _accept(*, ticket, actor):
+    lifecycle.resolution_accept(ticket=ticket, actor=actor)
+
+
+def _appeal(*, ticket, actor, reason):
+    lifecycle.appeal_file(ticket=ticket, customer=actor, reason=reason)
+
+
+def _vote(*, ticket, actor, **data):
+    lifecycle.vote_cast(ticket=ticket, member=actor, **data)
+
+
+def _approve(*, ticket, actor):
+    pending = ticket.resolutions.filter(state=Resolution.State.PENDING_APPROVAL).first()
+    if pending is None:
+        raise InvalidTransition(_("No proposal of this case is waiting for approval."))
+    lifecycle.resolution_approve(resolution_id=pending.pk, approver=actor)
 
 
 def _propose(*, ticket, actor, **data):
@@ -213,6 +276,10 @@ for _name, _input, _call in (
     ("change_priority", s.ChangePriorityInput, services.ticket_change_priority),
     ("change_category", s.ChangeCategoryInput, services.ticket_change_category),
     ("merge", s.MergeInput, _merge),
+    ("accept_resolution", s.ClaimInput, _accept),
+    ("appeal", s.ReasonInput, _appeal),
+    ("vote", s.VoteInput, _vote),
+    ("approve_resolution", s.ClaimInput, _approve),
 ):
     setattr(TicketViewSet, _name, _staff_action(_name, _input, _call))
 

@@ -2,18 +2,25 @@
 
 import io
 import os
+from urllib.parse import quote, urlencode
 
+import qrcode
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from PIL import Image, ImageDraw
 
-from accounts import roles
+from accounts import roles, two_factor
 from accounts.models import CustomerProfile, Team, User
 from tickets import services
 from tickets.models import Category, Channel, Ticket
+
+# The authenticator secret of every demo staff account (base32, as apps show it). The
+# default is a widely published example secret: fine for a demo, never for real staff.
+DEFAULT_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+TOTP_DEVICE_NAME = "Demo authenticator"
 
 STAFF = [
     ("agent@example.com", "Alex Agent", [roles.AGENT], ["funding", "trading", "general"]),
@@ -39,6 +46,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD", "redress-demo")
+        totp_secret = os.environ.get("DEMO_TOTP_SECRET", DEFAULT_TOTP_SECRET)
+        try:
+            two_factor.base32_to_hex(totp_secret)
+        except ValueError as error:
+            raise CommandError(f"DEMO_TOTP_SECRET: {error}") from error
         with transaction.atomic():
             customer = self._user(
                 "customer@example.com", "Casey Customer", password, [roles.CUSTOMER]
@@ -56,9 +68,12 @@ class Command(BaseCommand):
             if not admin.is_superuser:
                 admin.is_superuser = True
                 admin.save(update_fields=["is_superuser"])
+            for user in User.objects.filter(email__in=[row[0] for row in STAFF] + [admin.email]):
+                two_factor.totp_enroll(user=user, base32_secret=totp_secret, name=TOTP_DEVICE_NAME)
         if not Ticket.objects.filter(customer=customer).exists():
             self._cases(customer, User.objects.get(email="agent@example.com"))
         self._print(password)
+        self._print_totp(totp_secret)
 
     def _user(self, email, name, password, groups, staff=False) -> User:
         user, _created = User.objects.get_or_create(email=email, defaults={"full_name": name})
@@ -160,3 +175,18 @@ class Command(BaseCommand):
         ]:
             self.stdout.write(f"  {email}")
         self.stdout.write(f"  Mail is written to {settings.EMAIL_FILE_PATH}/")
+
+    def _print_totp(self, secret: str) -> None:
+        secret = "".join(secret.split()).upper()
+        issuer = settings.OTP_TOTP_ISSUER
+        uri = f"otpauth://totp/{quote(issuer)}:demo-staff?" + urlencode(
+            {"secret": secret, "issuer": issuer}
+        )
+        self.stdout.write("  Staff also enter a code from an authenticator app (TOTP), set up with")
+        self.stdout.write(f"    the secret {secret} (DEMO_TOTP_SECRET), or this link or QR code:")
+        self.stdout.write(f"    {uri}")
+        qr = qrcode.QRCode(border=1)
+        qr.add_data(uri)
+        picture = io.StringIO()
+        qr.print_ascii(out=picture, invert=True)
+        self.stdout.write(picture.getvalue())

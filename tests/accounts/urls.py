@@ -1,0 +1,29 @@
+"""The site's URLs plus a stub staff page and a stub staff API action, to test the gates."""
+
+from django.http import HttpResponse
+from django.urls import path
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import StaffVerified, staff_required
+from config.urls import urlpatterns as site_urlpatterns
+
+
+@staff_required
+def staff_probe(request):
+    return HttpResponse("staff desk")
+
+
+class StaffProbeAPI(APIView):
+    permission_classes = [IsAuthenticated, StaffVerified]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+urlpatterns = [
+    path("staff/probe/", staff_probe, name="staff_probe"),
+    path("api/v1/staff-probe/", StaffProbeAPI.as_view(), name="staff_probe_api"),
+    *site_urlpatterns,
+]
