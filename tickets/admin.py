@@ -3,6 +3,7 @@ from django.contrib import admin
 from tickets.models import (
     Asset,
     Attachment,
+    CannedReply,
     Category,
     Message,
     Network,
@@ -95,3 +96,11 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "is_active"]
+    list_editable = ["is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "body_en", "body_zh"]

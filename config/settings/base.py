@@ -113,7 +113,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tickets:my_tickets"
 LOGOUT_REDIRECT_URL = "home"
 # Where staff land after two-factor sign-in when no page was asked for.
-STAFF_LOGIN_REDIRECT_URL = "admin:index"
+STAFF_LOGIN_REDIRECT_URL = "staff:queue"
 # Axes first: it refuses a locked-out email or address before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -155,14 +155,14 @@ def test_the_admin_needs_the_second_factor(client):
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
 
 
-def test_staff_land_on_the_admin_for_now_when_no_page_was_asked_for(client, agent):
+def test_staff_land_on_the_queue_when_no_page_was_asked_for(client, agent):
     response = client.post(LOGIN, {"username": agent.email, "password": PASSWORD})
-    assert response["Location"] == f"{OTP}?next=/admin/"
+    assert response["Location"] == f"{OTP}?next=/staff/"
     response = client.post(
-        OTP, {"otp_token": totp_code(agent.totpdevice_set.get()), "next": "/admin/"}
+        OTP, {"otp_token": totp_code(agent.totpdevice_set.get()), "next": "/staff/"}
     )
-    assert response["Location"] == "/admin/"
-    assert client.get("/admin/").status_code == 200
+    assert response["Location"] == "/staff/"
+    assert client.get("/staff/").status_code == 200
 
 
 def test_the_code_step_ignores_a_next_page_on_another_site(client, agent):
@@ -170,7 +170,7 @@ def test_the_code_step_ignores_a_next_page_on_another_site(client, agent):
     response = client.post(
         OTP, {"otp_token": totp_code(agent.totpdevice_set.get()), "next": "https://evil.example/"}
     )
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/staff/"
 
 
 # The token endpoint

@@ -1,0 +1,129 @@
+"""An agent, in a real browser: two-factor sign-in, the queue, the workbench, bulk actions."""
+
+import pytest
+
+from tests.factories import (
+    PASSWORD,
+    AgentFactory,
+    CustomerFactory,
+    category,
+    enroll_totp,
+    totp_code,
+)
+from tickets import services
+from tickets.models import Message, Status, Ticket
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def watch_console(page) -> list[str]:
+    """Console errors and warnings (a CSP violation shows up here)."""
+    problems = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if message.type in ("error", "warning") else None
+        ),
+    )
+    return problems
+
+
+def sign_in(page, user, *, device=None, next_url="/staff/"):
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    if device is not None:
+        page.wait_for_url("**/accounts/login/code/**")
+        page.fill("#id_otp_token", totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(f"**{next_url}")
+
+
+def filed(customer, subject):
+    return services.ticket_file(
+        customer=customer,
+        filed_by=customer,
+        category=category("other"),
+        subject=subject,
+        description="Something went wrong with my account.",
+        fields={},
+    )
+
+
+def test_agent_takes_a_case_replies_and_asks_the_customer(page_for):
+    agent = AgentFactory(full_name="Alex Agent")
+    device = enroll_totp(agent)
+    customer = CustomerFactory(full_name="Lin Wei")
+    ticket = filed(customer, "Referral bonus never paid")
+    page = page_for()
+    problems = watch_console(page)
+
+    sign_in(page, agent, device=device)
+    page.locator("#queue-tabs").get_by_role("link", name="Support").click()
+    page.wait_for_url("**view=support**")
+    page.get_by_role("link", name=ticket.reference).click()
+    page.wait_for_selector("#workbench")
+    assert page.inner_text("#ticket-status") == "New"
+
+    page.click("#claim-button")
+    page.wait_for_selector(".alert-success >> text=The case is yours.")
+    assert "Assigned to Alex Agent" in page.inner_text("#ticket-assignee")
+
+    page.fill("#id_reply-body", "Thank you, we are checking the referral records.")
+    page.click("#reply-submit")
+    page.wait_for_selector(".alert-success >> text=Your reply is sent to the customer.")
+    assert "we are checking the referral records" in page.inner_text("#conversation")
+
+    page.click("label[for=tab-request_info]")
+    page.fill("#id_request_info-body", "Which account invited you? Please send its UID.")
+    page.click("#request_info-submit")
+    page.wait_for_selector(".alert-success >> text=Question sent.")
+    assert page.inner_text("#ticket-status") == "Waiting on customer"
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING_CUSTOMER and ticket.assignee == agent
+    assert Message.objects.filter(ticket=ticket, author=agent).count() == 2
+
+    customer_page = page_for()
+    sign_in(customer_page, customer, next_url=f"/tickets/{ticket.reference}/")
+    assert customer_page.inner_text("#ticket-status") == "Waiting for you"
+    assert "Please send its UID." in customer_page.inner_text("#conversation")
+    assert problems == []
+
+
+def test_bulk_assign_two_ticked_rows_to_another_agent(page_for):
+    agent = AgentFactory(full_name="Alex Agent")
+    device = enroll_totp(agent)
+    colleague = AgentFactory(full_name="Bea Berger")
+    customer = CustomerFactory()
+    first, second, untouched = (
+        filed(customer, "Fee charged twice"),
+        filed(customer, "Cannot upload passport"),
+        filed(customer, "API returns 429"),
+    )
+    page = page_for()
+    problems = watch_console(page)
+
+    sign_in(page, agent, device=device)
+    page.goto("/staff/?view=all")
+    page.check(f"input.row-select[value='{first.reference}']")
+    page.check(f"input.row-select[value='{second.reference}']")
+    assert page.inner_text("#bulk-count") == "2"
+    page.select_option("#bulk-form select[name=action]", "assign")
+    page.fill("#bulk-form input[name=assignee]", colleague.email)
+    page.click("#bulk-submit")
+
+    page.wait_for_selector(".alert-success")
+    summary = page.inner_text(".messages")
+    assert f"Assigned: {first.reference}, {second.reference}." in summary
+    for ticket in (first, second):
+        row = page.locator(f"tr[data-reference='{ticket.reference}'] .assignee-col")
+        assert row.inner_text() == "Bea Berger"
+    untouched_row = page.locator(f"tr[data-reference='{untouched.reference}'] .assignee-col")
+    assert "unassigned" in untouched_row.inner_text()
+    assert set(Ticket.objects.filter(assignee=colleague).values_list("reference", flat=True)) == {
+        first.reference,
+        second.reference,
+    }
+    assert problems == []

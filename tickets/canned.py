@@ -1,0 +1,49 @@
+"""Canned replies: prepared answers filled in for one case, in the customer's language."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
+
+from tickets.models import CannedReply, Ticket
+
+
+def canned_replies() -> QuerySet[CannedReply]:
+    return CannedReply.objects.filter(is_active=True)
+
+
+def customer_language(ticket: Ticket) -> str:
+    """The customer's preferred language, English when they never chose one."""
+    try:
+        return ticket.customer.customer_profile.preferred_language or "en"
+    except ObjectDoesNotExist:
+        return "en"
+
+
+def next_due(ticket: Ticket):
+    """The deadline the customer was promised next: a reply if one is owed, else the outcome."""
+    if ticket.first_responded_at is None and ticket.first_response_due_at:
+        return ticket.first_response_due_at
+    return ticket.next_response_due_at or ticket.resolution_due_at
+
+
+def render_canned(reply: CannedReply, ticket: Ticket) -> str:
+    """The reply's text for this case, placeholders filled.
+
+    Plain `str.replace`, not `str.format`: a brace anywhere else in an admin's text (a JSON
+    sample, a smiley) must come out as written, never raise or pull in an attribute.
+    """
+    language = customer_language(ticket)
+    body = reply.body_zh if language.startswith("zh") and reply.body_zh else reply.body_en
+    due = next_due(ticket)
+    values = {
+        "{customer_name}": ticket.customer.display_name,
+        "{reference}": ticket.reference,
+        # Written the same in both languages, with its zone, so nobody misreads the hour.
+        "{due}": f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if due else "",
+    }
+    for placeholder, value in values.items():
+        body = body.replace(placeholder, value)
+    return body
