@@ -134,7 +134,7 @@ class SLAPolicy(models.Model):
     next_response_target = models.DurationField(_("next reply within"))
     resolution_target = models.DurationField(_("resolution within"))
     warning_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the target)"),
+        _("warn at (percent of the target)"),
         default=75,
         help_text=_("The assignee is warned once this share of a target has passed."),
     )
@@ -172,7 +172,7 @@ class SLAPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(warning_percent__gte=1) & Q(warning_percent__lte=99),
                 name="sla_policy_warning_below_100",
-                violation_error_message=_("Warn at a share between 1 % and 99 % of the target."),
+                violation_error_message=_("Warn at between 1 and 99 percent of the target."),
             ),
         ]
 
@@ -190,7 +190,7 @@ class SLAPolicy(models.Model):
             if value is not None and value < timedelta(minutes=1):
                 errors[field] = _("A target must be at least one minute.")
         if self.warning_percent is not None and not 1 <= self.warning_percent <= 99:
-            errors["warning_percent"] = _("Warn at a share between 1 % and 99 % of the target.")
+            errors["warning_percent"] = _("Warn at between 1 and 99 percent of the target.")
         if errors:
             raise ValidationError(errors)
 
