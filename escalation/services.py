@@ -352,17 +352,17 @@ def vote_cast(*, ticket: Ticket, member, decision: str, rationale: str, remedy: 
         errors["remedy"] = _("Say what the remedy is.")
     if errors:
         raise ValidationError(errors)
+    if decision == Verdict.UPHOLD:
+        remedy = ""  # upholding changes nothing: a remedy left in the box must not be published
     vote, _created = Vote.objects.update_or_create(
         panel=panel,
         member=member,
         defaults={"decision": decision, "rationale": rationale, "remedy": remedy},
     )
+    # The trail says that a member voted, not how: other members must not see it before
+    # the decision is published (the vote itself is in Vote).
     TicketEvent.objects.create(
-        ticket=ticket,
-        actor=member,
-        kind=EventKind.VOTE,
-        internal=True,
-        data={"panel": panel.pk, "decision": decision},
+        ticket=ticket, actor=member, kind=EventKind.VOTE, internal=True, data={"panel": panel.pk}
     )
     _decide_if_ready(ticket, panel)
     return vote

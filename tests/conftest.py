@@ -4,6 +4,7 @@ import shutil
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.functional import empty
 
@@ -39,6 +40,14 @@ def _reference_data(request):
             ("escalation.migrations.0002_default_policies", "load"),
         ):
             getattr(importlib.import_module(module), loader)(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Presence and counts live in the cache; ids repeat across tests, so start empty."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -345,3 +345,26 @@ class StaffFilingForm(TicketFilingForm):
             )
         self.customer = customer
         return customer.email
+
+
+class VoteForm(forms.Form):
+    """What the member typed; escalation.services.vote_cast decides what is valid."""
+
+    # Radio buttons drawn by the template from `Verdict`; any other value is the service's to refuse.
+    decision = forms.CharField(label=_("Decision"), required=False)
+    rationale = forms.CharField(
+        label=_("Rationale"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Published to the customer with the decision if it is the majority's."),
+    )
+    remedy = forms.CharField(
+        label=_("Remedy"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required to modify or overturn: what the exchange must do."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rationale"].show_required = True

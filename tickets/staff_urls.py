@@ -1,5 +1,6 @@
 from django.urls import path
 
+from tickets import committee_views
 from tickets import staff_views as views
 
 app_name = "staff"
@@ -28,4 +29,9 @@ urlpatterns = [
     path("tickets/<str:reference>/merge/", views.ticket_merge, name="merge"),
     path("tickets/<str:reference>/presence/", views.ticket_presence, name="presence"),
     path("tickets/<str:reference>/canned/", views.ticket_canned, name="canned"),
+    path("approvals/", committee_views.approvals, name="approvals"),
+    path("approvals/<int:resolution_id>/approve/", committee_views.approve, name="approve"),
+    path("committee/", committee_views.panels, name="committee"),
+    path("committee/<str:reference>/", committee_views.case, name="committee_case"),
+    path("committee/<str:reference>/vote/", committee_views.vote, name="committee_vote"),
 ]

@@ -56,7 +56,7 @@ from tickets.staff_forms import (
     StaffFilingForm,
 )
 from tickets.transitions import STAFF, allowed_actions
-from tickets.views import _add_errors, _go
+from tickets.web import add_service_errors, go
 
 QUEUE_PAGE_SIZE = 50
 VIEW_TABS = [*VIEWS.items(), (ALL_OPEN, gettext_lazy("All open"))]
@@ -324,7 +324,7 @@ _EVENT_DATA_LABELS = {
 }
 
 
-def _event_details(event) -> list[tuple[str, str]]:
+def event_details(event) -> list[tuple[str, str]]:
     details = []
     for key, label in _EVENT_DATA_LABELS.items():
         value = event.data.get(key)
@@ -407,7 +407,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         "conversation": conversation,
         "newest_message": newest,
         "attachments": selectors.ticket_attachments_for(user, ticket),
-        "timeline": [(event, _event_details(event)) for event in events],
+        "timeline": [(event, event_details(event)) for event in events],
         "sla_timers": _sla_timers(ticket),
         "sla_records": ticket.sla_records.order_by("at", "id"),
         "proposal": ticket.resolutions.filter(state=Resolution.State.PROPOSED)
@@ -474,10 +474,10 @@ def _act(request, reference: str, action: Action, call, done: str, *, check_stal
             try:
                 call(ticket, data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, done)
-                return _go(request, reverse("staff:ticket", args=[ticket.reference]))
+                return go(request, reverse("staff:ticket", args=[ticket.reference]))
         else:
             # What the agent has now seen: only a message newer than these warns again.
             form.data = form.data.copy()
@@ -763,14 +763,14 @@ def file_for_customer(request):
         except DuplicateTicket as duplicate:
             duplicates = duplicate.existing
         except ValidationError as error:
-            _add_errors(form, error, rename={"body": "description"})
+            add_service_errors(form, error, rename={"body": "description"})
         else:
             messages.success(
                 request,
                 _("Case %(ref)s is filed for %(customer)s; they get its reference by email.")
                 % {"ref": ticket.reference, "customer": form.customer.email},
             )
-            return _go(request, reverse("staff:ticket", args=[ticket.reference]))
+            return go(request, reverse("staff:ticket", args=[ticket.reference]))
     context = {"form": form, "duplicates": duplicates, "category": form.category_obj}
     if request.htmx:
         return render(request, "staff/file.html#filing-body", context)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from escalation import services as lifecycle
 from tickets import selectors, services
@@ -19,23 +18,9 @@ from tickets.exceptions import DuplicateTicket
 from tickets.forms import AppealForm, ReplyForm, TicketFilingForm
 from tickets.models import Channel, EvidenceField
 from tickets.transitions import CUSTOMER, STAFF, allowed_actions
+from tickets.web import add_service_errors, go
 
 MY_TICKETS_PAGE = 20
-
-
-def _add_errors(form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """Put a service's field errors on the form; unknown fields go to the top of the form."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        target = rename.get(field, field)
-        form.add_error(target if target in form.fields else None, errors)
-
-
-def _go(request, url: str):
-    return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
 
 
 def _due_text(value) -> str:
@@ -80,7 +65,7 @@ def file_ticket(request):
                     ticket=existing, author=request.user, body=body, files=data["files"]
                 )
                 messages.success(request, _("Added to case %(ref)s.") % {"ref": existing.reference})
-                return _go(request, reverse("tickets:detail", args=[existing.reference]))
+                return go(request, reverse("tickets:detail", args=[existing.reference]))
             ticket = services.ticket_file(
                 customer=request.user,
                 filed_by=request.user,
@@ -95,14 +80,14 @@ def file_ticket(request):
         except DuplicateTicket as duplicate:
             duplicates = duplicate.existing
         except ValidationError as error:
-            _add_errors(form, error, rename={"body": "description"})
+            add_service_errors(form, error, rename={"body": "description"})
         else:
             messages.success(
                 request,
                 _("Case %(ref)s is filed. We will reply by %(due)s at the latest.")
                 % {"ref": ticket.reference, "due": _due_text(ticket.first_response_due_at)},
             )
-            return _go(request, reverse("tickets:detail", args=[ticket.reference]))
+            return go(request, reverse("tickets:detail", args=[ticket.reference]))
     context = {"form": form, "duplicates": duplicates, "category": form.category_obj}
     if request.htmx:
         return render(request, "tickets/file.html#filing-body", context)
@@ -161,10 +146,10 @@ def ticket_reply(request, reference):
                 files=form.cleaned_data["files"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your message is sent."))
-            return _go(request, reverse("tickets:detail", args=[ticket.reference]))
+            return go(request, reverse("tickets:detail", args=[ticket.reference]))
     context = _detail_context(request, ticket, reply_form=form)
     if request.htmx:
         return render(request, "tickets/detail.html#reply-body", context)
@@ -196,7 +181,7 @@ def appeal(request, reference):
                 files=form.cleaned_data["files"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             ticket.refresh_from_db()
             messages.success(

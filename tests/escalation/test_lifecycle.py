@@ -295,3 +295,20 @@ def test_a_three_way_split_has_no_decision_until_someone_revises():
     lifecycle.vote_cast(ticket=ticket, member=c, decision="modify", rationale="3b", remedy="half")
     panel.refresh_from_db()
     assert panel.decision == "modify" and "half" in panel.remedy
+
+
+def test_the_trail_does_not_reveal_a_vote_before_the_decision():
+    ticket, panel, (a, *_rest) = seated_panel()
+    lifecycle.vote_cast(
+        ticket=ticket, member=a, decision="overturn", rationale="r", remedy="refund"
+    )
+    event = ticket.events.get(kind="vote")
+    assert event.data == {"panel": panel.pk}
+
+
+def test_an_uphold_vote_carries_no_remedy():
+    ticket, _panel, (a, *_rest) = seated_panel()
+    vote = lifecycle.vote_cast(
+        ticket=ticket, member=a, decision="uphold", rationale="r", remedy="left over"
+    )
+    assert vote.remedy == ""
