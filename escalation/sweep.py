@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import clock
+from escalation.bulk import bulk_set
 from escalation.models import SLARecord
 from escalation.tiers import raise_tier
 from tickets.exceptions import InvalidTransition
@@ -88,7 +89,7 @@ def escalate_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 5
                 result.to_committee.append(ticket.pk)
         for ticket in tickets:
             ticket.updated_at = now
-        Ticket.objects.bulk_update(tickets, _ESCALATION_FIELDS)
+        bulk_set(tickets, _ESCALATION_FIELDS)
         TicketEvent.objects.bulk_create(events)
         SLARecord.objects.bulk_create(records)
         _notify_after_commit(result)
@@ -106,7 +107,7 @@ def warn_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) 
         for ticket in tickets:
             records += clock.warn(ticket, now, book)
             result.warned.append(ticket.pk)
-        Ticket.objects.bulk_update(tickets, ["sla_warned", "sla_warning_at"])
+        bulk_set(tickets, ["sla_warned", "sla_warning_at"])
         SLARecord.objects.bulk_create(records)
         _notify_after_commit(result)
     return result

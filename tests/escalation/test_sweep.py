@@ -159,23 +159,19 @@ def test_concurrent_sweepers_never_escalate_twice():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_sweeper_that_dies_mid_batch_loses_nothing():
+def test_a_sweeper_that_dies_mid_batch_loses_nothing(monkeypatch):
     file_tickets(10)
     moment = later(49)
 
     class Crash(Exception):
         pass
 
-    original = Ticket.objects.bulk_update
-
     def crash(*args, **kwargs):
         raise Crash
 
-    Ticket.objects.bulk_update = crash
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(sweep, "bulk_set", crash)
         with pytest.raises(Crash):
             sweep.sweep(now=moment, batch_size=4)
-    finally:
-        Ticket.objects.bulk_update = original
     assert not TicketEvent.objects.filter(kind=EventKind.TIER).exists()
     assert len(sweep.sweep(now=moment).escalated) == 10
