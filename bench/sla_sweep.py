@@ -60,12 +60,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--notifications", choices=["queued", "eager"], default="queued")
     parser.add_argument(
         "--variant",
-        choices=["as-is", "values-update", "lean"],
+        choices=["as-is", "lean"],
         default="as-is",
-        help="values-update: the proposed UPDATE ... FROM (VALUES ...) instead of "
-        "bulk_update; lean: that with values passed as they are, and the events and SLA "
-        "records inserted with execute_values (patched in for the run; the application "
-        "code is not changed)",
+        help="lean: escalation.bulk.bulk_set without Django's per-value preparation, and the "
+        "events and SLA records inserted with execute_values (patched in for the run; the "
+        "application code is not changed)",
     )
     parser.add_argument("--profile", action="store_true", help="add a cProfile run")
     parser.add_argument(
@@ -279,7 +278,7 @@ class Bench:
 
         from escalation import sweep as sweep_module
         from escalation.models import SLARecord
-        from tickets.models import Ticket, TicketEvent
+        from tickets.models import TicketEvent
 
         real_batch = sweep_module.escalate_batch
         broker = Broker()
@@ -308,12 +307,8 @@ class Bench:
         with ExitStack() as stack:
             stack.enter_context(connection.execute_wrapper(timed_query))
             stack.enter_context(mock.patch.object(sweep_module, "escalate_batch", timed_batch))
-            if self.args.variant == "values-update":
-                stack.enter_context(mock.patch.object(Ticket.objects, "bulk_update", values_update))
             if self.args.variant == "lean":
-                stack.enter_context(
-                    mock.patch.object(Ticket.objects, "bulk_update", lean_values_update)
-                )
+                stack.enter_context(mock.patch.object(sweep_module, "bulk_set", lean_values_update))
                 for model in (TicketEvent, SLARecord):
                     stack.enter_context(
                         mock.patch.object(model.objects, "bulk_create", lean_bulk_insert)
@@ -629,48 +624,6 @@ class Bench:
         for name, ok in checks:
             if not ok:
                 self.fail(f"check failed: {name}")
-
-
-def values_update(objs, fields, batch_size=None) -> int:
-    """The proposed replacement for `Ticket.objects.bulk_update` in escalate_batch.
-
-    One `UPDATE ... FROM (VALUES ...)` joined on the primary key: PostgreSQL hash-joins
-    the rows instead of running a 500-arm CASE per column, and Python builds a list of
-    tuples instead of 500 x 16 When() expressions that the ORM resolves and compiles.
-    """
-    from django.db import connection
-
-    if not objs:
-        return 0
-    meta = objs[0]._meta
-    model_fields = [meta.get_field(name) for name in fields]
-    columns = [field.column for field in model_fields]
-    casts = [meta.pk.db_type(connection)] + [field.db_type(connection) for field in model_fields]
-    template = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
-    names = ", ".join(quote(c) for c in ["id", *columns])
-    with connection.cursor() as cursor:
-        # What psycopg2.extras.execute_values does, but through Django's cursor wrapper so
-        # that CaptureQueriesContext still sees the query.
-        values = b",".join(
-            cursor.cursor.mogrify(
-                template,
-                [
-                    obj.pk,
-                    *(
-                        field.get_db_prep_save(getattr(obj, field.attname), connection)
-                        for field in model_fields
-                    ),
-                ],
-            )
-            for obj in objs
-        ).decode()
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-            f"FROM (VALUES {values}) AS v({names}) WHERE t.{quote(meta.pk.column)} = v.id"
-        )
-    return len(objs)
 
 
 def _raw(field, value):
