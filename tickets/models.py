@@ -208,6 +208,7 @@ class Ticket(models.Model):
     )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # never looked up by; an index would only slow each escalation
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("filed by"),
@@ -247,10 +248,20 @@ class Ticket(models.Model):
     # Structured evidence (DESIGN.md): which ones are required depends on the category.
     occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
     asset = models.ForeignKey(
-        Asset, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("asset")
+        Asset,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("asset"),
+        db_index=False,  # never looked up by; an index would only slow each escalation
     )
     network = models.ForeignKey(
-        Network, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("network")
+        Network,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("network"),
+        db_index=False,  # never looked up by; an index would only slow each escalation
     )
     amount = models.DecimalField(
         _("amount"), max_digits=38, decimal_places=18, null=True, blank=True
@@ -264,12 +275,17 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    # The SLA clock: due times as columns so sweeps and queues are index scans.
+    # The SLA clock. The sweeps and queues scan `escalation_due_at` (the earliest of these
+    # that still runs), so these three need no index of their own: every index on this table
+    # is rewritten by each escalation.
     first_response_due_at = models.DateTimeField(_("first reply due"), null=True, blank=True)
     next_response_due_at = models.DateTimeField(_("next reply due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
+        # The workbench lists a case's absorbed duplicates: a partial index (Meta) serves
+        # that without an entry for the millions of cases never merged.
+        db_index=False,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -280,6 +296,7 @@ class Ticket(models.Model):
     # The clock of the current tier (escalation/clock.py keeps these consistent).
     sla_policy = models.ForeignKey(
         "escalation.SLAPolicy",
+        db_index=False,  # never looked up by; an index would only slow each escalation
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -321,21 +338,6 @@ class Ticket(models.Model):
                 name="ticket_customer_order",
                 condition=~Q(order_id=""),
             ),
-            models.Index(
-                fields=["first_response_due_at"],
-                name="ticket_first_response_due",
-                condition=Q(first_response_due_at__isnull=False),
-            ),
-            models.Index(
-                fields=["next_response_due_at"],
-                name="ticket_next_response_due",
-                condition=Q(next_response_due_at__isnull=False),
-            ),
-            models.Index(
-                fields=["resolution_due_at"],
-                name="ticket_resolution_due",
-                condition=Q(resolution_due_at__isnull=False),
-            ),
             # The sweeps: a range scan over only the tickets whose clock is running.
             models.Index(
                 fields=["escalation_due_at"],
@@ -367,6 +369,11 @@ class Ticket(models.Model):
                 fields=["tier", "escalation_due_at", "id"],
                 name="queue_tier_by_due",
                 condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="ticket_merged_into",
+                condition=Q(merged_into__isnull=False),
             ),
             models.Index(
                 fields=["lifecycle_due_at"],
