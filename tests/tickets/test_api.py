@@ -348,3 +348,19 @@ def test_schema_and_docs_are_served_offline(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower() and b"jsdelivr" not in docs.content.lower()
+
+
+def test_breached_filter(api, customer):
+    from django.utils import timezone
+
+    missed = TicketFactory(customer=customer, last_breach_at=timezone.now())
+    overdue = TicketFactory(
+        customer=customer, escalation_due_at=timezone.now() - timezone.timedelta(minutes=1)
+    )
+    on_time = TicketFactory(
+        customer=customer, escalation_due_at=timezone.now() + timezone.timedelta(hours=1)
+    )
+    breached = {t["reference"] for t in api.get("/api/v1/tickets/?breached=true").json()["results"]}
+    fine = {t["reference"] for t in api.get("/api/v1/tickets/?breached=false").json()["results"]}
+    assert breached == {missed.reference, overdue.reference}
+    assert fine == {on_time.reference}
