@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from tickets import search
 from tickets.models import Priority, Status, Ticket, Tier
 
 
@@ -19,21 +20,10 @@ class TicketFilter(django_filters.FilterSet):
         fields = ["status", "tier", "priority", "category", "assignee", "breached", "q"]
 
     def filter_breached(self, queryset, name, value):
-        now = timezone.now()
-        overdue = (
-            Q(first_response_due_at__lt=now, first_responded_at__isnull=True)
-            | Q(next_response_due_at__lt=now)
-            | Q(resolution_due_at__lt=now, resolved_at__isnull=True)
-        )
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        """Missed a deadline (and escalated for it), or overdue and not yet swept."""
+        breached = Q(last_breach_at__isnull=False) | Q(escalation_due_at__lt=timezone.now())
+        return queryset.filter(breached) if value else queryset.exclude(breached)
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__iexact=value)
-            | Q(subject__icontains=value)
-            | Q(txid__iexact=value)
-            | Q(order_id=value)
-        )
+        # The same search as the staff queue: full text on PostgreSQL, identifiers exactly.
+        return search.search(queryset, value)
