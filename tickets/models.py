@@ -356,6 +356,11 @@ class Ticket(models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
             ),
             models.Index(
+                fields=["status", "escalation_due_at", "id"],
+                name="queue_status_by_due",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
                 fields=["assignee", "escalation_due_at", "id"],
                 name="queue_assignee_by_due",
                 condition=Q(status__in=OPEN_STATUSES),

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -218,6 +219,7 @@ def test_keyset_pages_carry_the_cursor(client, agent):
 
 
 def _queue_queries(client) -> int:
+    cache.clear()  # the worst case: the view counts are not cached yet
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("queue"), {"view": "all"})
     assert response.status_code == 200
@@ -236,8 +238,8 @@ def test_the_queue_costs_the_same_queries_for_5_rows_as_for_40(
         if index % 3:
             services.ticket_claim(ticket=ticket, actor=AgentFactory())
     assert len(client.get(url("queue"), {"view": "all"}).context["tickets"]) == 40
-    assert _queue_queries(client) == few
-    with django_assert_max_num_queries(12):
+    assert _queue_queries(client) == few <= 10
+    with django_assert_max_num_queries(few - 1):  # counts come from the cache on a refresh
         client.get(url("queue"), {"view": "all"})
 
 

@@ -3,10 +3,16 @@ from django.utils.translation import gettext
 
 from accounts import roles
 from tickets.chains import explorer_url
-from tickets.models import Status
+from tickets.models import Priority, Status, Tier
 from tickets.queue import BREACHING_SOON
 
 register = template.Library()
+
+_LABELS = {
+    "priority": dict(Priority.choices),
+    "tier": dict(Tier.choices),
+    "status": dict(Status.choices),
+}
 
 
 @register.filter
@@ -37,6 +43,21 @@ def address_link(network, address: str) -> str:
     return (
         explorer_url(network.explorer_address_url, address=address) if network and address else ""
     )
+
+
+@register.filter
+def has_role(user, role: str) -> bool:
+    """For templates: the role check the views use (roles are cached per request)."""
+    return user.is_superuser or roles.has_role(user, role)
+
+
+@register.filter
+def label(value: str, choices: str) -> str:
+    """The display label of a stored choice, from a dict built once per process.
+
+    `get_FOO_display` rebuilds its lookup on every call; a 50-row queue page makes 150.
+    """
+    return _LABELS[choices].get(value, value)
 
 
 @register.filter
@@ -106,4 +127,4 @@ def staff_status(ticket) -> str:
     """The status as the desk says it: the customer's "Waiting for you" is staff's wait on them."""
     if ticket.status == Status.PENDING_CUSTOMER:
         return gettext("Waiting on customer")
-    return ticket.get_status_display()
+    return _LABELS["status"].get(ticket.status, ticket.status)
