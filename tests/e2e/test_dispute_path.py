@@ -14,42 +14,17 @@ from django.core.management import call_command
 from PIL import Image
 
 from escalation.models import Panel
+from tests.e2e.helpers import sign_in, watch_console
 from tests.factories import (
-    PASSWORD,
     CustomerFactory,
     UserFactory,
     enroll_totp,
-    totp_code,
 )
 from tickets.models import Ticket, Tier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 TRON_TXID = "c4b5fb0e1cf1b0a5b8f2a1e0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0"
-
-
-def watch_console(page) -> list[str]:
-    """Console errors and warnings (a CSP violation shows up here)."""
-    problems = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text) if message.type in ("error", "warning") else None
-        ),
-    )
-    return problems
-
-
-def sign_in(page, user, *, device=None, next_url="/staff/"):
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main").get_by_role("button", name="Log in").click()
-    if device is not None:
-        page.wait_for_url("**/accounts/login/code/**")
-        page.fill("#id_otp_token", totp_code(device))
-        page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def staff(role: str, name: str):
