@@ -100,7 +100,7 @@ def category_fields(request):
     """The chosen category's evidence fields, keeping whatever was typed already (htmx)."""
     form = TicketFilingForm(request.GET or None)
     return render(
-        request, "tickets/file.html#evidence-fields", {"form": form, "category": form.category_obj}
+        request, "partials/_case_fields.html#evidence-fields", {"form": form, "category": form.category_obj}
     )
 
 
