@@ -154,22 +154,13 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
             "answer": "accepted" if actor else "accepted_by_timeout",
         },
     )
-    TicketEvent.objects.create(
-        ticket=ticket,
-        actor=actor,
-        kind=EventKind.STATUS,
-        from_status=ticket.status,
-        to_status=Status.RESOLVED,
-    )
-    ticket.status = Status.RESOLVED
+    tickets = _ticket_services()
+    tickets.set_status(ticket, actor, Status.RESOLVED)
     ticket.resolved_at = now
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_APPEAL_WINDOW_DAYS)
-    book = clock.PolicyBook.load()
-    SLARecord.objects.bulk_create(clock.stop(ticket, now, book, resolved=True))
+    changed = tickets.clock_tick(ticket, tickets.stop_resolved, now=now)
     _close_open_appeal(ticket, now)
-    ticket.save(
-        update_fields=["status", "resolved_at", "lifecycle_due_at", "updated_at", *clock.SLA_FIELDS]
-    )
+    ticket.save(update_fields=["status", "resolved_at", "lifecycle_due_at", "updated_at", *changed])
     transaction.on_commit(lambda: _mail(ticket.pk, "resolution_accepted"))
     return ticket
 
@@ -397,17 +388,11 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
         data={"panel": panel.pk, "decision": decision, "tally": dict(tally)},
     )
     transitions.check(ticket, "decide", transitions.SYSTEM)
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.STATUS,
-        from_status=ticket.status,
-        to_status=Status.CLOSED,
-        data={"reason": "committee_decision"},
-    )
-    ticket.status = Status.CLOSED
+    tickets = _ticket_services()
+    tickets.set_status(ticket, None, Status.CLOSED, reason="committee_decision")
     ticket.closed_at = ticket.resolved_at = now
     ticket.lifecycle_due_at = None
-    SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=True))
+    changed = tickets.clock_tick(ticket, tickets.stop_resolved, now=now)
     _close_open_appeal(ticket, now)
     ticket.save(
         update_fields=[
@@ -416,7 +401,7 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
             "resolved_at",
             "lifecycle_due_at",
             "updated_at",
-            *clock.SLA_FIELDS,
+            *changed,
         ]
     )
     transaction.on_commit(lambda: _mail(ticket.pk, "decision_published"))
@@ -428,14 +413,7 @@ def ticket_close_after_window(*, ticket: Ticket) -> Ticket:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     transitions.check(ticket, "close_after_window", transitions.SYSTEM)
     now = timezone.now()
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.STATUS,
-        from_status=ticket.status,
-        to_status=Status.CLOSED,
-        data={"reason": "appeal_window_ended"},
-    )
-    ticket.status = Status.CLOSED
+    _ticket_services().set_status(ticket, None, Status.CLOSED, reason="appeal_window_ended")
     ticket.closed_at = now
     ticket.lifecycle_due_at = None
     ticket.save(update_fields=["status", "closed_at", "lifecycle_due_at", "updated_at"])

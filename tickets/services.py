@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -282,14 +283,21 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-def _set_status(ticket: Ticket, actor: User | None, target: str, **data) -> None:
+def set_status(ticket: Ticket, actor: User | None, target: str, **data) -> None:
+    """Change the locked ticket's status in memory and record it; the caller saves."""
     if target == ticket.status:
         return
     _record(ticket, actor, EventKind.STATUS, from_status=ticket.status, to_status=target, **data)
     ticket.status = target
 
 
-def _tick(ticket: Ticket, *steps, now=None) -> list[str]:
+# Clock steps for a case that ends: resolved (the resolution target is met), or not
+# (rejected, merged). Either way no deadline runs any more.
+stop_unresolved = partial(clock.stop, resolved=False)
+stop_resolved = partial(clock.stop, resolved=True)
+
+
+def clock_tick(ticket: Ticket, *steps, now=None) -> list[str]:
     """Run clock steps on the locked ticket, write their SLA records; returns fields to save."""
     now = now or timezone.now()
     book = clock.PolicyBook.load()
@@ -344,12 +352,12 @@ def ticket_add_message(
             # The customer answered what the desk asked: the case is back with the desk,
             # and the clock resumes with the paused time credited.
             transitions.check(ticket, "customer_answer", CUSTOMER)
-            _set_status(ticket, author, Status.OPEN)
+            set_status(ticket, author, Status.OPEN)
             changed.append("status")
             steps = [clock.resume, clock.customer_wrote]
-        changed += _tick(ticket, *steps)
+        changed += clock_tick(ticket, *steps)
     elif not internal:
-        changed += _tick(ticket, clock.staff_replied)
+        changed += clock_tick(ticket, clock.staff_replied)
     ticket.save(update_fields=changed)
     search.reindex(ticket.pk)
 
@@ -381,8 +389,8 @@ def ticket_triage(*, ticket: Ticket, actor: User | None) -> Ticket:
     """Accept a new case as valid and in the right team's hands: new -> open."""
     ticket = _lock(ticket)
     transitions.check(ticket, "triage", STAFF if actor else transitions.SYSTEM)
-    _set_status(ticket, actor, Status.OPEN)
-    ticket.save(update_fields=["status", "updated_at", *_tick(ticket, clock.refresh_step)])
+    set_status(ticket, actor, Status.OPEN)
+    ticket.save(update_fields=["status", "updated_at", *clock_tick(ticket, clock.refresh_step)])
     return ticket
 
 
@@ -398,8 +406,8 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
         raise ValidationError({"body": _("Say what you need from the customer.")}, code="required")
     message = Message.objects.create(ticket=ticket, author=actor, body=body, from_staff=True)
     _record(ticket, actor, EventKind.MESSAGE, message=message.pk)
-    _set_status(ticket, actor, Status.PENDING_CUSTOMER)
-    changed = ["status", "updated_at", *_tick(ticket, clock.staff_replied, clock.pause)]
+    set_status(ticket, actor, Status.PENDING_CUSTOMER)
+    changed = ["status", "updated_at", *clock_tick(ticket, clock.staff_replied, clock.pause)]
     ticket.save(update_fields=changed)
 
     search.reindex(ticket.pk)
@@ -437,7 +445,7 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
         amount=str(resolution.amount) if resolution.amount is not None else None,
         asset=resolution.asset.code if resolution.asset_id else None,
     )
-    _set_status(ticket, resolution.proposed_by, Status.RESOLUTION_PROPOSED)
+    set_status(ticket, resolution.proposed_by, Status.RESOLUTION_PROPOSED)
     # No answer within the window counts as acceptance (the lifecycle sweep does it).
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_ACCEPT_AFTER_DAYS)
     ticket.save(
@@ -445,7 +453,7 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
             "status",
             "updated_at",
             "lifecycle_due_at",
-            *_tick(ticket, clock.staff_replied, now=now),
+            *clock_tick(ticket, clock.staff_replied, now=now),
         ]
     )
     search.reindex(ticket.pk)
@@ -501,8 +509,8 @@ def ticket_claim(*, ticket: Ticket, actor: User) -> Ticket:
     _assign(ticket, actor, actor, claimed=True)
     changed = ["assignee", "updated_at"]
     if ticket.status == Status.NEW:
-        _set_status(ticket, actor, Status.OPEN)
-        changed += ["status", *_tick(ticket, clock.refresh_step)]
+        set_status(ticket, actor, Status.OPEN)
+        changed += ["status", *clock_tick(ticket, clock.refresh_step)]
     ticket.save(update_fields=changed)
     return ticket
 
@@ -563,7 +571,7 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
         raise ValidationError({"reason": _("Tell the customer why.")}, code="required")
     message = Message.objects.create(ticket=ticket, author=actor, body=reason, from_staff=True)
     _record(ticket, actor, EventKind.MESSAGE, message=message.pk)
-    _set_status(ticket, actor, Status.REJECTED, reason=reason)
+    set_status(ticket, actor, Status.REJECTED, reason=reason)
     now = timezone.now()
     # The customer may appeal a rejection until the window ends; then the case closes.
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_APPEAL_WINDOW_DAYS)
@@ -571,9 +579,8 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
         "status",
         "updated_at",
         "lifecycle_due_at",
-        *_tick(ticket, clock.staff_replied, now=now),
+        *clock_tick(ticket, clock.staff_replied, stop_unresolved, now=now),
     ]
-    SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=False))
     ticket.save(update_fields=changed)
 
     search.reindex(ticket.pk)
@@ -699,7 +706,7 @@ def ticket_change_priority(*, ticket: Ticket, actor: User, priority: str, reason
         reason=reason.strip(),
     )
     ticket.priority = priority
-    ticket.save(update_fields=["priority", "updated_at", *_tick(ticket, clock.change_policy)])
+    ticket.save(update_fields=["priority", "updated_at", *clock_tick(ticket, clock.change_policy)])
     return ticket
 
 
@@ -727,7 +734,7 @@ def ticket_change_category(
     if category.team_id and category.team_id != ticket.team_id:
         _assign(ticket, actor, None, category.team, reason="category changed")
         changed += ["team", "assignee"]
-    ticket.save(update_fields=[*changed, *_tick(ticket, clock.change_policy)])
+    ticket.save(update_fields=[*changed, *clock_tick(ticket, clock.change_policy)])
     return ticket
 
 
@@ -755,13 +762,11 @@ def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket) -> Ticket:
         )
     _record(ticket, actor, EventKind.MERGED, into=into.reference)
     _record(into, actor, EventKind.MERGED, merged=ticket.reference)
-    _set_status(ticket, actor, Status.CLOSED, merged_into=into.reference)
+    set_status(ticket, actor, Status.CLOSED, merged_into=into.reference)
     now = timezone.now()
     ticket.merged_into = into
     ticket.closed_at = now
-    SLARecord.objects.bulk_create(clock.stop(ticket, now, clock.PolicyBook.load(), resolved=False))
-    ticket.save(
-        update_fields=["status", "merged_into", "closed_at", "updated_at", *clock.SLA_FIELDS]
-    )
+    changed = clock_tick(ticket, stop_unresolved, now=now)
+    ticket.save(update_fields=["status", "merged_into", "closed_at", "updated_at", *changed])
     into.save(update_fields=["updated_at"])
     return ticket

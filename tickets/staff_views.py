@@ -787,5 +787,7 @@ def category_fields(request):
     """The chosen category's evidence fields, keeping whatever was typed already (htmx)."""
     form = StaffFilingForm(request.GET or None)
     return render(
-        request, "partials/_case_fields.html#evidence-fields", {"form": form, "category": form.category_obj}
+        request,
+        "partials/_case_fields.html#evidence-fields",
+        {"form": form, "category": form.category_obj},
     )

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -13,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from escalation import services as lifecycle
-from tickets import selectors, services
+from tickets import selectors, services, web
 from tickets.exceptions import DuplicateTicket
 from tickets.forms import AppealForm, ReplyForm, TicketFilingForm
 from tickets.models import Channel, EvidenceField
@@ -100,7 +99,9 @@ def category_fields(request):
     """The chosen category's evidence fields, keeping whatever was typed already (htmx)."""
     form = TicketFilingForm(request.GET or None)
     return render(
-        request, "partials/_case_fields.html#evidence-fields", {"form": form, "category": form.category_obj}
+        request,
+        "partials/_case_fields.html#evidence-fields",
+        {"form": form, "category": form.category_obj},
     )
 
 
@@ -196,17 +197,7 @@ def appeal(request, reference):
 
 @login_required
 def attachment_download(request, attachment_id):
-    attachment = selectors.attachment_get_for_user(request.user, attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return web.evidence_download(selectors.attachment_get_for_user(request.user, attachment_id))
 
 
 def home(request):
@@ -218,14 +209,5 @@ def home(request):
 @login_required
 def case_file_download(request, reference):
     """The whole case as a ZIP with a SHA-256 manifest, for what this user may see."""
-    from escalation import case_file
-
     ticket = selectors.ticket_get_for_user(request.user, reference)
-    response = FileResponse(
-        case_file.build(ticket, request.user),
-        as_attachment=True,
-        filename=f"{ticket.reference}-case-file.zip",
-        content_type="application/zip",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return web.case_file_download(ticket, request.user)

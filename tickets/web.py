@@ -5,7 +5,7 @@ pages in config/web_errors.py; these put field errors where the person typed.
 """
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -23,3 +23,31 @@ def add_service_errors(form, error: ValidationError, rename: dict[str, str] | No
 def go(request, url: str):
     """A redirect for a normal request, or HX-Redirect for htmx (which follows it itself)."""
     return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
+
+
+def private_download(file, *, filename: str, content_type: str) -> FileResponse:
+    """A file only its reader may have: an attachment, never sniffed, rendered or cached."""
+    response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def evidence_download(attachment) -> FileResponse:
+    return private_download(
+        attachment.file.open("rb"),
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+def case_file_download(ticket, user) -> FileResponse:
+    """The case file ZIP for what `user` may see of the case."""
+    from escalation import case_file
+
+    return private_download(
+        case_file.build(ticket, user),
+        filename=f"{ticket.reference}-case-file.zip",
+        content_type="application/zip",
+    )

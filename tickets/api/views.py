@@ -4,7 +4,6 @@ import hashlib
 import json
 
 from django.contrib.auth import authenticate
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -22,9 +21,8 @@ from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 from accounts import two_factor
 from accounts.models import User
 from accounts.roles import is_staff_member
-from escalation import case_file as case_files
 from escalation import services as lifecycle
-from tickets import selectors, services
+from tickets import selectors, services, web
 from tickets.api import serializers as s
 from tickets.api.filters import TicketFilter
 from tickets.exceptions import InvalidTransition, NotAllowed
@@ -208,15 +206,7 @@ class TicketViewSet(GenericViewSet):
     @action(detail=True, methods=["get"], url_path="case-file")
     def case_file(self, request, reference=None):
         """The whole case as a ZIP with a SHA-256 manifest, for what the caller may see."""
-        ticket = self.get_object()
-        response = FileResponse(
-            case_files.build(ticket, request.user),
-            as_attachment=True,
-            filename=f"{ticket.reference}-case-file.zip",
-            content_type="application/zip",
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return web.case_file_download(self.get_object(), request.user)
 
 
 def _staff_action(name: str, input_serializer, call, *, url_path: str | None = None):
@@ -287,13 +277,4 @@ for _name, _input, _call in (
 class AttachmentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, attachment_id):
-        attachment = selectors.attachment_get_for_user(request.user, attachment_id)
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return web.evidence_download(selectors.attachment_get_for_user(request.user, attachment_id))
