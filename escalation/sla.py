@@ -15,20 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# DESIGN.md: 24–72 h to respond, faster for account security (urgent cases).
-DEFAULT_FIRST_RESPONSE = {
-    "urgent": timedelta(hours=4),
-    "high": timedelta(hours=24),
-    "normal": timedelta(hours=48),
-    "low": timedelta(hours=72),
-}
-
-
-def first_response_due(start: datetime, priority: str) -> datetime:
-    """When the first staff reply is due for a case filed at `start` (a 24/7 calendar)."""
-    return start + DEFAULT_FIRST_RESPONSE[priority]
-
-
 # A calendar closed for this many local days in a row is taken never to open: the walk
 # must end somewhere, and ten years is far beyond any real holiday list.
 MAX_CLOSED_DAYS = 3660

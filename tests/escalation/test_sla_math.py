@@ -14,14 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from escalation.sla import (
-    DEFAULT_FIRST_RESPONSE,
     TWENTY_FOUR_SEVEN,
     Calendar,
     add_business_time,
     business_time_between,
     credit_pause,
     due_at,
-    first_response_due,
     warning_at,
 )
 
@@ -52,16 +50,6 @@ def local(zone: ZoneInfo, *args: int, fold: int = 0) -> datetime:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-# --- the temporary defaults other code still calls ---------------------------------------
-
-
-def test_first_response_due_keeps_the_temporary_defaults():
-    start = utc(2025, 6, 2, 10)
-    assert DEFAULT_FIRST_RESPONSE["urgent"] == timedelta(hours=4)
-    assert first_response_due(start, "high") == start + timedelta(hours=24)
-    assert first_response_due(start, "low") == start + timedelta(hours=72)
 
 
 # --- Calendar ----------------------------------------------------------------------------
