@@ -163,8 +163,8 @@ class TicketDetailOutput(TicketListOutput):
         return AttachmentOutput(self.context["attachments"], many=True, context=self.context).data
 
 
-class ClaimInput(serializers.Serializer):
-    pass
+class EmptyInput(serializers.Serializer):
+    """For actions that take no body: claim, accept-resolution, approve-resolution."""
 
 
 class AssignInput(serializers.Serializer):

@@ -257,7 +257,7 @@ def _request_info(*, ticket, actor, body):
 
 
 for _name, _input, _call in (
-    ("claim", s.ClaimInput, services.ticket_claim),
+    ("claim", s.EmptyInput, services.ticket_claim),
     ("assign", s.AssignInput, services.ticket_assign),
     ("request_info", s.BodyInput, _request_info),
     ("propose_resolution", s.ProposeResolutionInput, _propose),
@@ -266,10 +266,10 @@ for _name, _input, _call in (
     ("change_priority", s.ChangePriorityInput, services.ticket_change_priority),
     ("change_category", s.ChangeCategoryInput, services.ticket_change_category),
     ("merge", s.MergeInput, _merge),
-    ("accept_resolution", s.ClaimInput, _accept),
+    ("accept_resolution", s.EmptyInput, _accept),
     ("appeal", s.ReasonInput, _appeal),
     ("vote", s.VoteInput, _vote),
-    ("approve_resolution", s.ClaimInput, _approve),
+    ("approve_resolution", s.EmptyInput, _approve),
 ):
     setattr(TicketViewSet, _name, _staff_action(_name, _input, _call))
 
