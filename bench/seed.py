@@ -587,13 +587,7 @@ WITH base AS (
     FROM answered a
 )
 INSERT INTO tickets_ticket ({columns})
-SELECT ticket.*,
-       -- The expression of tickets/search.py (a new ticket has no messages yet).
-       setweight(to_tsvector('simple', ticket.reference || ' ' || ticket.txid || ' '
-                                       || ticket.order_id || ' ' || ticket.wallet_address
-                                       || ' ' || ticket.subject), 'A')
-       || setweight(to_tsvector('simple', ticket.description), 'B')
-       {extra_values}
+SELECT ticket.*{extra_values}
 FROM (
 SELECT
     {reference} AS reference,
@@ -673,8 +667,18 @@ TICKET_COLUMNS = [
     "resolved_at", "closed_at", "asset_id", "assignee_id", "category_id", "customer_id",
     "filed_by_id", "network_id", "team_id", "escalation_due_at", "next_response_started_at",
     "sla_breached", "sla_paused_at", "sla_policy_id", "sla_started_at", "sla_warned",
-    "sla_warning_at", "last_breach_at", "lifecycle_due_at", "search_vector",
+    "sla_warning_at", "last_breach_at", "lifecycle_due_at",
 ]  # fmt: skip
+
+# The expression of tickets/search.py, for the tickets of one chunk (new: no messages yet).
+SEARCH_INSERT = """
+INSERT INTO tickets_ticketsearch (ticket_id, vector)
+SELECT id,
+       setweight(to_tsvector('simple', reference || ' ' || txid || ' ' || order_id || ' '
+                                       || wallet_address || ' ' || subject), 'A')
+       || setweight(to_tsvector('simple', description), 'B')
+FROM tickets_ticket WHERE id > %s
+"""
 
 
 def reference_sql() -> str:
@@ -734,10 +738,13 @@ def insert_tickets(cursor, args: argparse.Namespace, lookups: dict, now) -> None
     done = 0
     while done < args.tickets:
         size = min(args.chunk, args.tickets - done)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM tickets_ticket")
+        before = cursor.fetchone()[0]
         cursor.execute(
             sql,
             {**params, "first": first + done, "last": first + done + size - 1},
         )
+        cursor.execute(SEARCH_INSERT, [before])
         done += size
         progress.update(done)
     progress.done()

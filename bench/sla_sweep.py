@@ -7,8 +7,7 @@ Seed first with bench/seed.py. Each timed run escalates every overdue ticket, ch
 outcome, times no-op sweeps (nothing left to do), then puts the overdue tickets back from a
 snapshot table so the next run has the same work (the audit events and SLA records the
 sweep wrote stay: they are append-only). The first batch's queries are captured; a probe
-run measures memory with tracemalloc; --profile adds a cProfile run; --variant measures
-proposed changes to the write path by patching them in for the run (see bench/README.md).
+run measures memory with tracemalloc; --profile adds a cProfile run.
 
 Tasks are queued, not run: Celery's `apply_async` is replaced by a recorder, which is what
 the sweep does in production (a message to the broker; mails and panel draws run in other
@@ -58,14 +57,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "own connection (SKIP LOCKED shares the work)",
     )
     parser.add_argument("--notifications", choices=["queued", "eager"], default="queued")
-    parser.add_argument(
-        "--variant",
-        choices=["as-is", "lean"],
-        default="as-is",
-        help="lean: escalation.bulk.bulk_set without Django's per-value preparation, and the "
-        "events and SLA records inserted with execute_values (patched in for the run; the "
-        "application code is not changed)",
-    )
     parser.add_argument("--profile", action="store_true", help="add a cProfile run")
     parser.add_argument(
         "--no-probe", action="store_true", help="skip the tracemalloc run (slow on big batches)"
@@ -277,8 +268,6 @@ class Bench:
         from django.test.utils import CaptureQueriesContext
 
         from escalation import sweep as sweep_module
-        from escalation.models import SLARecord
-        from tickets.models import TicketEvent
 
         real_batch = sweep_module.escalate_batch
         broker = Broker()
@@ -307,12 +296,6 @@ class Bench:
         with ExitStack() as stack:
             stack.enter_context(connection.execute_wrapper(timed_query))
             stack.enter_context(mock.patch.object(sweep_module, "escalate_batch", timed_batch))
-            if self.args.variant == "lean":
-                stack.enter_context(mock.patch.object(sweep_module, "bulk_set", lean_values_update))
-                for model in (TicketEvent, SLARecord):
-                    stack.enter_context(
-                        mock.patch.object(model.objects, "bulk_create", lean_bulk_insert)
-                    )
             if self.args.notifications == "queued":
                 stack.enter_context(
                     mock.patch.object(
@@ -626,79 +609,6 @@ class Bench:
                 self.fail(f"check failed: {name}")
 
 
-def _raw(field, value):
-    """A value as psycopg2 takes it: JSON wrapped, everything else as the model holds it."""
-    from django.db.models import JSONField
-    from psycopg2.extras import Json
-
-    return Json(value) if isinstance(field, JSONField) else value
-
-
-def lean_values_update(objs, fields, batch_size=None) -> int:
-    """values_update without Django's per-value preparation, through execute_values."""
-    from django.db import connection
-    from psycopg2.extras import execute_values
-
-    if not objs:
-        return 0
-    meta = objs[0]._meta
-    model_fields = [meta.get_field(name) for name in fields]
-    columns = [field.column for field in model_fields]
-    casts = [meta.pk.db_type(connection)] + [field.db_type(connection) for field in model_fields]
-    quote = connection.ops.quote_name
-    rows = [
-        (obj.pk, *(_raw(field, getattr(obj, field.attname)) for field in model_fields))
-        for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        execute_values(
-            cursor,  # Django's wrapper: the query is timed and captured like the others
-            f"UPDATE {quote(meta.db_table)} AS t "
-            f"SET {', '.join(f'{quote(c)} = v.{quote(c)}' for c in columns)} "
-            f"FROM (VALUES %s) AS v({', '.join(quote(c) for c in ['id', *columns])}) "
-            f"WHERE t.{quote(meta.pk.column)} = v.id",
-            rows,
-            template="(" + ", ".join(f"%s::{cast}" for cast in casts) + ")",
-            page_size=len(rows),
-        )
-    return len(objs)
-
-
-def lean_bulk_insert(objs, batch_size=None, **kwargs) -> list:
-    """bulk_create for plain rows (no returned ids needed) through execute_values."""
-    from django.db import connection
-    from psycopg2.extras import execute_values
-
-    objs = list(objs)
-    if not objs:
-        return objs
-    meta = objs[0]._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    stamped = {
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    }
-    rows = [
-        tuple(
-            _raw(
-                field,
-                field.pre_save(obj, True) if field in stamped else getattr(obj, field.attname),
-            )
-            for field in fields
-        )
-        for obj in objs
-    ]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        execute_values(
-            cursor,  # Django's wrapper: the query is timed and captured like the others
-            f"INSERT INTO {quote(meta.db_table)} "
-            f"({', '.join(quote(field.column) for field in fields)}) VALUES %s",
-            rows,
-            page_size=len(rows),
-        )
-    return objs
-
-
 def explain_batch(now, batch_size: int) -> list[str]:
     """EXPLAIN ANALYZE of the batch's lock query, inside a transaction rolled back after."""
     from django.db import connection, transaction
@@ -735,7 +645,7 @@ def report(args, bench: Bench, runs: list[Run], probe: dict | None, profile: str
     print(
         f"SLA sweep on PostgreSQL: {bench.tickets:,} tickets, {bench.overdue:,} overdue, "
         f"batch size {args.batch_size}, {args.workers} worker(s), "
-        f"notifications {args.notifications}, variant {args.variant}; "
+        f"notifications {args.notifications}; "
         f"{os.cpu_count()} CPUs, load average {load}"
     )
     header = [f"run {n}" for n in range(1, len(runs) + 1)] + ["median"]

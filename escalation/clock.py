@@ -7,7 +7,7 @@ itself is in escalation/sla.py; which policy applies is decided by a PolicyBook.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from escalation import sla
@@ -30,6 +30,13 @@ SLA_FIELDS = [
     "sla_breached",
     "last_breach_at",
 ]
+# What starting a tier sets: every clock field but the record of the last breach.
+START_FIELDS = [name for name in SLA_FIELDS if name != "last_breach_at"]
+_START_ATTNAMES = [Ticket._meta.get_field(name).attname for name in START_FIELDS]
+
+# An SLARecord's values in this order: the sweep writes thousands of them as plain rows.
+RECORD_FIELDS = ["ticket", "tier", "target", "outcome", "due_at", "at", "policy"]
+_RECORD_ATTNAMES = [SLARecord._meta.get_field(name).attname for name in RECORD_FIELDS]
 
 # The desk owes the customer in these; in the others the customer owes an answer or it is over.
 RUNNING = (Status.NEW, Status.OPEN)
@@ -46,6 +53,7 @@ class PolicyBook:
     policies: dict[tuple[str, int | None, str], SLAPolicy]
     calendars: dict[int, sla.Calendar]
     by_id: dict[int, SLAPolicy]
+    _started: dict[tuple, dict[str, object]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> PolicyBook:
@@ -76,20 +84,35 @@ class PolicyBook:
     def calendar(self, policy: SLAPolicy) -> sla.Calendar:
         return self.calendars.get(policy.calendar_id, sla.TWENTY_FOUR_SEVEN)
 
+    def started_clock(
+        self, tier: str, category_id: int | None, priority: str, now: datetime
+    ) -> dict[str, object]:
+        """The clock fields (by attribute name) `start_tier` gives a case entering `tier` now.
+
+        They depend only on the policy and the time, so a sweep escalating thousands of
+        cases works them out once per policy. The lists in it are shared: copy to change.
+        """
+        key = (tier, category_id, priority, now)
+        if key not in self._started:
+            blank = Ticket(
+                tier=tier, category_id=category_id, priority=priority, status=Status.OPEN
+            )
+            start_tier(blank, now, self)
+            self._started[key] = {name: getattr(blank, name) for name in _START_ATTNAMES}
+        return self._started[key]
+
+
+def record_row(ticket, target: str, outcome: str, due: datetime, at: datetime) -> tuple:
+    """An SLARecord in RECORD_FIELDS order, of a Ticket or of a row of its values."""
+    return (ticket.id, ticket.tier, target, outcome, due, at, ticket.sla_policy_id)
+
 
 def _record(ticket: Ticket, target: str, outcome: str, due: datetime, at: datetime) -> SLARecord:
-    return SLARecord(
-        ticket=ticket,
-        tier=ticket.tier,
-        target=target,
-        outcome=outcome,
-        due_at=due,
-        at=at,
-        policy_id=ticket.sla_policy_id,
-    )
+    row = record_row(ticket, target, outcome, due, at)
+    return SLARecord(**dict(zip(_RECORD_ATTNAMES, row, strict=True)))
 
 
-def _targets(ticket: Ticket) -> list[tuple[str, datetime, datetime]]:
+def _targets(ticket) -> list[tuple[str, datetime, datetime]]:
     """(target, started, due) for every deadline still owed at this tier."""
     owed = []
     if ticket.first_response_due_at and ticket.first_responded_at is None:
@@ -190,10 +213,10 @@ def resume(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
     if ticket.sla_paused_at is not None and ticket.sla_policy_id:
         calendar = book.calendar(book.current(ticket))
         paused_from = ticket.sla_paused_at
-        for field in ("first_response_due_at", "next_response_due_at", "resolution_due_at"):
-            due = getattr(ticket, field)
+        for name in ("first_response_due_at", "next_response_due_at", "resolution_due_at"):
+            due = getattr(ticket, name)
             if due is not None:
-                setattr(ticket, field, sla.credit_pause(due, paused_from, now, calendar))
+                setattr(ticket, name, sla.credit_pause(due, paused_from, now, calendar))
     ticket.sla_paused_at = None
     refresh(ticket, book)
     return []
@@ -257,7 +280,8 @@ def stop(ticket: Ticket, now: datetime, book: PolicyBook, *, resolved: bool) -> 
     return records
 
 
-def breached_targets(ticket: Ticket, now: datetime) -> list[tuple[str, datetime]]:
+def breached_targets(ticket, now: datetime) -> list[tuple[str, datetime]]:
+    """(target, due) of each deadline overdue and not yet breached; a Ticket or a row of it."""
     return [
         (target, due)
         for target, _, due in _targets(ticket)
@@ -265,14 +289,16 @@ def breached_targets(ticket: Ticket, now: datetime) -> list[tuple[str, datetime]
     ]
 
 
-def record_breaches(ticket: Ticket, now: datetime) -> list[SLARecord]:
-    """Mark what is overdue as breached, once: a breached target never alerts again."""
-    records = []
-    for target, due in breached_targets(ticket, now):
-        records.append(_record(ticket, target, Outcome.BREACHED, due, now))
-        ticket.sla_breached = [*ticket.sla_breached, target]
+def breach_rows(ticket, breached: list[tuple[str, datetime]], now: datetime) -> list[tuple]:
+    """The breached SLARecords (RECORD_FIELDS rows) of `breached_targets`."""
+    return [record_row(ticket, target, Outcome.BREACHED, due, now) for target, due in breached]
+
+
+def mark_breached(ticket: Ticket, targets: list[str], now: datetime) -> None:
+    """A breached target never alerts again; the case shows when it last missed one."""
+    if targets:
+        ticket.sla_breached = [*ticket.sla_breached, *targets]
         ticket.last_breach_at = now
-    return records
 
 
 def warn(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:

@@ -210,15 +210,20 @@ class Outcome(models.TextChoices):
 class SLARecord(models.Model):
     """What happened to each deadline, for reporting: met, warned or breached, and when."""
 
+    # slarecord_ticket_time (Meta) leads with the ticket: no index of its own.
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="sla_records"
+        "tickets.Ticket", db_index=False, on_delete=models.PROTECT, related_name="sla_records"
     )
     tier = models.CharField(max_length=24, choices=Tier.choices)
     target = models.CharField(max_length=20, choices=Target.choices)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     due_at = models.DateTimeField()
     at = models.DateTimeField()
-    policy = models.ForeignKey(SLAPolicy, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Never looked up by; deleting a policy (rare, fallbacks cannot be) may scan for its
+    # records instead of every sweep writing one more index entry per record.
+    policy = models.ForeignKey(
+        SLAPolicy, db_index=False, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import User
 from escalation import clock, sla
-from escalation.models import Appeal, Panel, PanelSeat, SLAPolicy, SLARecord, Verdict, Vote
+from escalation.models import Appeal, Panel, PanelSeat, SLAPolicy, Verdict, Vote
 from escalation.tiers import raise_tier
 from tickets import search, transitions
 from tickets.exceptions import InvalidTransition, NotAllowed
@@ -212,7 +212,7 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
         },
     )
     tickets.store_evidence(ticket, customer, checked, message)
-    events, records = raise_tier(
+    events = raise_tier(
         ticket,
         now=now,
         book=clock.PolicyBook.load(),
@@ -220,7 +220,6 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
         data={"reason": "appeal", "appeal": appeal.pk},
     )
     TicketEvent.objects.bulk_create(events)
-    SLARecord.objects.bulk_create(records)
     ticket.lifecycle_due_at = None
     ticket.save(
         update_fields=[

@@ -17,25 +17,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import clock
-from escalation.bulk import bulk_set
+from escalation.bulk import bulk_set, insert_rows, update_rows
 from escalation.models import SLARecord
-from escalation.tiers import raise_tier
+from escalation.tiers import tier_move
 from tickets.exceptions import InvalidTransition
-from tickets.models import EventKind, Status, Ticket, TicketEvent, Tier
+from tickets.models import OPEN_STATUSES, EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.transitions import next_tier
 
-# Only the columns a sweep reads or writes: a batch of 500 stays small in memory.
-_COLUMNS = [
-    "id",
-    "tier",
-    "status",
-    "priority",
-    "category_id",
-    "assignee_id",
-    "team_id",
-    *[f if f != "sla_policy" else "sla_policy_id" for f in clock.SLA_FIELDS],
-]
-_ESCALATION_FIELDS = [*clock.SLA_FIELDS, "tier", "status", "assignee", "updated_at"]
+_SLA_ATTNAMES = [Ticket._meta.get_field(name).attname for name in clock.SLA_FIELDS]
+# What the escalation sweep reads of each due case: what picks its next policy, and its clock.
+_DUE_FIELDS = ["id", "tier", "status", "category_id", "priority", *_SLA_ATTNAMES]
+# What escalating a case writes, in the order of tiers.tier_move's values.
+_MOVE_FIELDS = ["tier", "status", "assignee", *clock.START_FIELDS]
+_MOVE_ATTNAMES = [Ticket._meta.get_field(name).attname for name in _MOVE_FIELDS]
+_EVENT_FIELDS = ["ticket", "actor", "kind", "from_status", "to_status", "from_tier", "to_tier"]
+_EVENT_FIELDS += ["data", "internal", "created_at"]
+# Only the columns a warning reads or writes: a batch of 500 stays small in memory.
+_WARN_COLUMNS = ["id", "tier", "status", "priority", "category_id", "assignee_id", "team_id"]
+_WARN_COLUMNS += _SLA_ATTNAMES
 
 
 @dataclass
@@ -51,47 +50,81 @@ class SweepResult:
         return bool(self.escalated or self.alerted or self.warned or self.lifecycle)
 
 
-def _lock_due(column: str, now: datetime, batch_size: int) -> list[Ticket]:
-    return list(
+def _lock_due(column: str, now: datetime, batch_size: int, **conditions):
+    return (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(**{f"{column}__lte": now})
-        .order_by(column)
-        .only(*_COLUMNS)[:batch_size]
+        .filter(**{f"{column}__lte": now}, **conditions)
+        .order_by(column)[:batch_size]
+    )
+
+
+def _event_row(ticket_id: int, event: dict, data: dict, written: datetime) -> tuple:
+    """A TicketEvent of the sweep (no actor, public) in _EVENT_FIELDS order."""
+    return (
+        ticket_id,
+        None,
+        event["kind"],
+        event.get("from_status", ""),
+        event.get("to_status", ""),
+        event.get("from_tier", ""),
+        event.get("to_tier", ""),
+        data,
+        False,
+        written,
     )
 
 
 def escalate_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) -> SweepResult:
-    """Escalate up to `batch_size` overdue tickets one tier; alert admins at the last tier."""
+    """Escalate up to `batch_size` overdue tickets one tier; alert admins at the last tier.
+
+    Cases are read and written as plain rows (no model instances): at thousands of
+    escalations a sweep's time goes into Python objects otherwise. The rules are the
+    clock's and tiers.tier_move's, the same that move one case for a person.
+    """
     result = SweepResult()
     with transaction.atomic():
-        tickets = _lock_due("escalation_due_at", now, batch_size)
-        if not tickets:
-            return result
-        events, records = [], []
-        for ticket in tickets:
-            breached = clock.breached_targets(ticket, now)
-            records += clock.record_breaches(ticket, now)
-            higher = next_tier(ticket.tier)
-            reason = {"reason": "sla_breach", "targets": [target for target, _ in breached]}
-            if higher is None:
-                # No tier above the committee: admins are alerted, once per breached target.
-                clock.refresh(ticket, book)
-                result.alerted.append(ticket.pk)
-                events.append(TicketEvent(ticket=ticket, kind=EventKind.SLA, data=reason))
-                continue
-            tier_events, tier_records = raise_tier(
-                ticket, now=now, book=book, actor=None, data=reason
+        due = list(
+            # A running clock is an open case: the queue's own index serves this scan.
+            _lock_due("escalation_due_at", now, batch_size, status__in=OPEN_STATUSES).values_list(
+                *_DUE_FIELDS, named=True
             )
-            events += tier_events
-            records += tier_records
-            result.escalated.append(ticket.pk)
-            if ticket.tier == Tier.DISPUTE_COMMITTEE:
-                result.to_committee.append(ticket.pk)
-        for ticket in tickets:
-            ticket.updated_at = now
-        bulk_set(tickets, _ESCALATION_FIELDS)
-        TicketEvent.objects.bulk_create(events)
-        SLARecord.objects.bulk_create(records)
+        )
+        if not due:
+            return result
+        written = timezone.now()  # when the events are recorded, as auto_now_add would say
+        moves, at_top, events, records = [], [], [], []
+        for ticket in due:
+            breached = clock.breached_targets(ticket, now)
+            records += clock.breach_rows(ticket, breached, now)
+            reason = {"reason": "sla_breach", "targets": [target for target, _ in breached]}
+            if next_tier(ticket.tier) is None:
+                # No tier above the committee: admins are alerted, once per breached target.
+                top = Ticket(**ticket._asdict())
+                clock.mark_breached(top, reason["targets"], now)
+                clock.refresh(top, book)
+                at_top.append(top)
+                result.alerted.append(ticket.id)
+                events.append(_event_row(ticket.id, {"kind": EventKind.SLA}, reason, written))
+                continue
+            changes, tier_events = tier_move(ticket, now=now, book=book)
+            moves.append(
+                (
+                    ticket.id,
+                    *(changes[name] for name in _MOVE_ATTNAMES),
+                    now if breached else ticket.last_breach_at,
+                    now,
+                )
+            )
+            events += [_event_row(ticket.id, event, reason, written) for event in tier_events]
+            result.escalated.append(ticket.id)
+            if changes["tier"] == Tier.DISPUTE_COMMITTEE:
+                result.to_committee.append(ticket.id)
+        update_rows(Ticket, [*_MOVE_FIELDS, "last_breach_at", "updated_at"], moves)
+        for top in at_top:
+            top.updated_at = now
+        bulk_set(at_top, [*clock.SLA_FIELDS, "updated_at"])
+        insert_rows(TicketEvent, _EVENT_FIELDS, events)
+        insert_rows(SLARecord, clock.RECORD_FIELDS, records)
         _notify_after_commit(result)
     return result
 
@@ -100,7 +133,7 @@ def warn_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) 
     """Warn once per target when its threshold passes."""
     result = SweepResult()
     with transaction.atomic():
-        tickets = _lock_due("sla_warning_at", now, batch_size)
+        tickets = list(_lock_due("sla_warning_at", now, batch_size).only(*_WARN_COLUMNS))
         if not tickets:
             return result
         records = []

@@ -1,46 +1,41 @@
-"""Moving a case up a tier: one function for the sweep (in bulk) and for people (one case)."""
+"""Moving a case up a tier: one rule for people (one case) and for the sweep (thousands)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from escalation import clock
-from escalation.models import SLARecord
 from tickets.models import EventKind, Status, Ticket, TicketEvent
 from tickets.transitions import next_tier
 
 
-def raise_tier(
-    ticket: Ticket, *, now: datetime, book: clock.PolicyBook, actor, data: dict
-) -> tuple[list[TicketEvent], list[SLARecord]]:
-    """Change the ticket in memory; return the events and SLA records the caller writes.
+def tier_move(ticket, *, now: datetime, book: clock.PolicyBook) -> tuple[dict, list[dict]]:
+    """The new field values (by attribute name) and the events of raising a case one tier.
 
-    The case reopens at the next tier with nobody assigned (that tier's staff take it
-    from their queue) and that tier's policy starts its clock.
+    `ticket` is a Ticket or a row of its values. The case reopens at the next tier with
+    nobody assigned (that tier's staff take it from their queue) and that tier's policy
+    starts its clock. The returned values may be shared between cases: copy to change.
     """
     higher = next_tier(ticket.tier)
-    events = [
-        TicketEvent(
-            ticket=ticket,
-            actor=actor,
-            kind=EventKind.TIER,
-            from_tier=ticket.tier,
-            to_tier=higher,
-            data=data,
-        )
-    ]
+    events = [{"kind": EventKind.TIER, "from_tier": ticket.tier, "to_tier": higher}]
     if ticket.status != Status.OPEN:
         events.append(
-            TicketEvent(
-                ticket=ticket,
-                actor=actor,
-                kind=EventKind.STATUS,
-                from_status=ticket.status,
-                to_status=Status.OPEN,
-                data=data,
-            )
+            {"kind": EventKind.STATUS, "from_status": ticket.status, "to_status": Status.OPEN}
         )
-        ticket.status = Status.OPEN
-    ticket.tier = higher
-    ticket.assignee = None
-    return events, clock.start_tier(ticket, now, book)
+    changes = {
+        "tier": higher,
+        "status": Status.OPEN,
+        "assignee_id": None,
+        **book.started_clock(higher, ticket.category_id, ticket.priority, now),
+    }
+    return changes, events
+
+
+def raise_tier(
+    ticket: Ticket, *, now: datetime, book: clock.PolicyBook, actor, data: dict
+) -> list[TicketEvent]:
+    """Change the ticket in memory; return the events the caller writes."""
+    changes, events = tier_move(ticket, now=now, book=book)
+    for name, value in changes.items():
+        setattr(ticket, name, list(value) if isinstance(value, list) else value)
+    return [TicketEvent(ticket=ticket, actor=actor, data=data, **event) for event in events]

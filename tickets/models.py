@@ -199,9 +199,12 @@ class Category(models.Model):
 
 
 class Ticket(models.Model):
-    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    # Unique by a constraint (Meta), not `unique=True`: that would add a second, LIKE-ready
+    # index that nothing searches with, rewritten by every escalation all the same.
+    reference = models.CharField(_("reference"), max_length=16, editable=False)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # ticket_customer_recent (Meta) leads with the customer
         on_delete=models.PROTECT,
         related_name="tickets",
         verbose_name=_("customer"),
@@ -217,7 +220,13 @@ class Ticket(models.Model):
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+        Category,
+        # Queues filter by category only beside an open-status index; deleting a category
+        # (protected, rare) may scan instead of every escalation rewriting one more index.
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("category"),
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
@@ -230,6 +239,7 @@ class Ticket(models.Model):
     )
     team = models.ForeignKey(
         "accounts.Team",
+        db_index=False,  # queue_unassigned_by_due (Meta) leads with the team
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -238,6 +248,9 @@ class Ticket(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        # queue_assignee_by_due (Meta) serves agents' open cases; removing a user (rare:
+        # staff are deactivated) may scan instead of every escalation rewriting an index.
+        db_index=False,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -313,9 +326,6 @@ class Ticket(models.Model):
     sla_breached = models.JSONField(default=list, blank=True)
     # When a deadline was last missed: the "breached" queue and reports read it.
     last_breach_at = models.DateTimeField(null=True, blank=True)
-    # Staff search over subject, description, messages, TxID and order ID: PostgreSQL only,
-    # GIN-indexed by migration 0007 (SQLite, the demo's database, searches with LIKE instead).
-    search_vector = SearchVectorField(null=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # The next automatic lifecycle step: an unanswered proposal counts as accepted, a
     # resolved or rejected case closes when its appeal window ends. The sweep scans it.
@@ -328,7 +338,6 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         indexes = [
             models.Index(fields=["customer", "-created_at", "-id"], name="ticket_customer_recent"),
-            models.Index(fields=["status", "tier"], name="ticket_status_tier"),
             # Duplicate detection looks up open tickets by the customer's TxID or order ID.
             models.Index(
                 fields=["customer", "txid"], name="ticket_customer_txid", condition=~Q(txid="")
@@ -338,12 +347,8 @@ class Ticket(models.Model):
                 name="ticket_customer_order",
                 condition=~Q(order_id=""),
             ),
-            # The sweeps: a range scan over only the tickets whose clock is running.
-            models.Index(
-                fields=["escalation_due_at"],
-                name="ticket_escalation_due",
-                condition=Q(escalation_due_at__isnull=False),
-            ),
+            # The warning sweep: a range scan over only the tickets with a warning pending.
+            # (The escalation sweep scans queue_open_by_due: a running clock is an open case.)
             models.Index(
                 fields=["sla_warning_at"],
                 name="ticket_sla_warning",
@@ -363,7 +368,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["assignee", "escalation_due_at", "id"],
                 name="queue_assignee_by_due",
-                condition=Q(status__in=OPEN_STATUSES),
+                # Without the unassigned: a case escalated to a new tier adds no entry here.
+                condition=Q(status__in=OPEN_STATUSES, assignee__isnull=False),
             ),
             models.Index(
                 fields=["team", "escalation_due_at", "id"],
@@ -391,6 +397,7 @@ class Ticket(models.Model):
                 condition=Q(status__in=OPEN_STATUSES, last_breach_at__isnull=False),
             ),
         ]
+        constraints = [models.UniqueConstraint(fields=["reference"], name="ticket_reference")]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.subject}"
@@ -402,6 +409,29 @@ class Ticket(models.Model):
     @property
     def is_read_only(self) -> bool:
         return self.status == Status.CLOSED
+
+
+class TicketSearch(models.Model):
+    """A ticket's words for staff search (subject, description, messages, TxID, order ID).
+
+    Kept beside the ticket, not in it: every change to a ticket row (an escalation, an
+    assignment) writes a new row version into each of the table's indexes, and a GIN
+    index is the costliest of them. Here the words change only when the words do.
+    PostgreSQL only, GIN-indexed by migration 0011; SQLite, the demo's database, searches
+    the ticket's own text with LIKE instead.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    vector = SearchVectorField()
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)
 
 
 class ResolutionKind(models.TextChoices):
@@ -593,9 +623,14 @@ class TicketEvent(models.Model):
     from the application can rewrite history.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    # event_ticket_time (Meta) leads with the ticket: no index of its own.
+    ticket = models.ForeignKey(
+        Ticket, db_index=False, on_delete=models.PROTECT, related_name="events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        # A partial index (Meta) without the sweeps' many actorless events.
+        db_index=False,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -616,7 +651,10 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_time")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_time"),
+            models.Index(fields=["actor"], name="event_actor", condition=Q(actor__isnull=False)),
+        ]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
 

@@ -666,7 +666,7 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the case goes up a tier.")}, code="required")
-    events, records = raise_tier(
+    events = raise_tier(
         ticket,
         now=timezone.now(),
         book=clock.PolicyBook.load(),
@@ -674,7 +674,6 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
         data={"reason": "manual", "note": reason},
     )
     TicketEvent.objects.bulk_create(events)
-    SLARecord.objects.bulk_create(records)
     ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
 
     from escalation.tasks import draw_panel, notify_escalated

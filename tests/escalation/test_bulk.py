@@ -45,3 +45,53 @@ def test_quotes_in_values_are_data_not_sql():
     bulk_set([ticket], ["sla_warned"])
     ticket.refresh_from_db()
     assert ticket.sla_warned == ["x'); DROP TABLE tickets_ticket; --"]
+
+
+def test_rows_go_in_as_one_insert_with_json_and_ids_as_given():
+    from escalation.bulk import insert_rows
+    from tickets.models import TicketEvent
+
+    ticket = TicketFactory()
+    when = timezone.now() - timedelta(minutes=5)
+    fields = ["ticket", "actor", "kind", "from_tier", "to_tier", "data", "created_at"]
+    fields += ["from_status", "to_status", "internal"]
+    rows = [
+        (
+            ticket.pk,
+            None,
+            "tier",
+            "support",
+            "appeal_center",
+            {"targets": ["a'b"]},
+            when,
+            "",
+            "",
+            False,
+        ),
+        (ticket.pk, None, "sla", "", "", {}, when, "", "", False),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(TicketEvent, fields, rows)
+    if connection.vendor == "postgresql":
+        assert len([q for q in queries if q["sql"].startswith("INSERT")]) == 1
+    tier, sla = ticket.events.filter(kind__in=["tier", "sla"]).order_by("id")
+    assert (tier.from_tier, tier.to_tier, tier.data) == ("support", "appeal_center", rows[0][5])
+    assert tier.actor_id is None and sla.data == {} and tier.created_at == when
+    with pytest.raises(ValueError, match="internal"):
+        insert_rows(TicketEvent, fields[:-1], [row[:-1] for row in rows])
+
+
+def test_update_rows_sets_values_by_primary_key_and_nothing_else():
+    from escalation.bulk import update_rows
+
+    first, second, untouched = TicketFactory(), TicketFactory(), TicketFactory()
+    due = timezone.now() + timedelta(hours=3)
+    update_rows(
+        Ticket,
+        ["tier", "assignee", "escalation_due_at", "sla_warned"],
+        [(first.pk, "appeal_center", None, due, []), (second.pk, "support", None, None, ["x"])],
+    )
+    first.refresh_from_db(), second.refresh_from_db(), untouched.refresh_from_db()
+    assert (first.tier, first.escalation_due_at, first.sla_warned) == ("appeal_center", due, [])
+    assert (second.escalation_due_at, second.sla_warned) == (None, ["x"])
+    assert untouched.tier == "support"

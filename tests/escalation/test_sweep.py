@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -169,9 +170,26 @@ def test_a_sweeper_that_dies_mid_batch_loses_nothing(monkeypatch):
     def crash(*args, **kwargs):
         raise Crash
 
+    # The batch dies after its tickets were changed, before their events are written.
     with monkeypatch.context() as patch:
-        patch.setattr(sweep, "bulk_set", crash)
+        patch.setattr(sweep, "insert_rows", crash)
         with pytest.raises(Crash):
             sweep.sweep(now=moment, batch_size=4)
     assert not TicketEvent.objects.filter(kind=EventKind.TIER).exists()
     assert len(sweep.sweep(now=moment).escalated) == 10
+
+
+def test_the_sweep_moves_a_case_as_a_person_escalating_it_would():
+    # The sweep writes rows, not model instances; the clock it starts must be the same.
+    by_hand, by_sweep = file_tickets(2)
+    agent = AgentFactory()
+    services.ticket_claim(ticket=by_hand, actor=agent)
+    with time_machine.travel(later(49), tick=False):
+        services.ticket_escalate(ticket=by_hand, actor=agent, reason="Large loss.")
+        assert sweep.sweep(now=timezone.now()).escalated == [by_sweep.pk]
+    by_hand.refresh_from_db(), by_sweep.refresh_from_db()
+    fields = ["tier", "status", "assignee_id", *sweep.clock.START_FIELDS]
+    fields = [Ticket._meta.get_field(name).attname for name in fields]
+    assert {f: getattr(by_sweep, f) for f in fields} == {f: getattr(by_hand, f) for f in fields}
+    assert by_sweep.escalation_due_at > by_sweep.sla_started_at
+    assert by_sweep.last_breach_at == by_sweep.sla_started_at and by_hand.last_breach_at is None
