@@ -8,6 +8,9 @@ the demo's database, falls back to LIKE on the ticket's own text.
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -34,17 +37,25 @@ def reindex(ticket_id: int) -> None:
             cursor.execute(_REINDEX, [ticket_id])
 
 
+def _is_reference(text: str) -> bool:
+    """A whole case reference (tickets.services.new_reference), typed in any case."""
+    prefix = re.escape(settings.TICKET_REFERENCE_PREFIX)
+    return re.fullmatch(rf"{prefix}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}", text, re.IGNORECASE) is not None
+
+
 def search(tickets: QuerySet, text: str) -> QuerySet:
     text = text.strip()
     if not text:
         return tickets
     if connection.vendor == "postgresql":
-        # TxIDs, order IDs and references are words of the vector too ('simple' keeps them
-        # whole, lowercased). The matches come from the GIN index as a set of ids, so a
-        # rare word or a TxID costs a few primary-key lookups, not a scan of open cases.
+        if _is_reference(text):
+            return tickets.filter(reference=text.upper())
+        # TxIDs and order IDs are words of the vector ('simple' keeps them whole,
+        # lowercased). A semi-join, never ORed with anything: PostgreSQL then either walks
+        # the open cases in deadline order probing each one's words (a common word fills
+        # a page at once) or fetches the few matches from the GIN index (a TxID).
         query = SearchQuery(text, config="simple", search_type="websearch")
-        matches = TicketSearch.objects.filter(vector=query).values("ticket_id")
-        return tickets.filter(Q(reference=text.upper()) | Q(pk__in=matches))
+        return tickets.filter(pk__in=TicketSearch.objects.filter(vector=query).values("ticket_id"))
     return tickets.filter(
         Q(reference__iexact=text)
         | Q(txid__iexact=text)

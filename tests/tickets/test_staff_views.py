@@ -190,6 +190,24 @@ def test_filters_live_in_the_query_string(client, agent):
     assert urgent.reference not in page and "No open cases match." in page
 
 
+@pytest.mark.postgres
+def test_search_finds_references_words_and_the_conversation(client, agent):
+    # Each service keeps the ticket's search document (its own table) up to date.
+    lost = filed(subject="Deposit never arrived")
+    other = filed(subject="Fee question")
+    services.ticket_add_message(ticket=other, author=agent, body="Refunded the kumquat fee.")
+
+    def found(text):
+        page = html(client.get(url("queue"), {"view": "all", "q": text}))
+        return {t.reference for t in (lost, other) if t.reference in page}
+
+    assert found(lost.reference.lower()) == {lost.reference}
+    assert found("deposit") == {lost.reference}
+    assert found("kumquat") == {other.reference}
+    assert found("wrong") == {lost.reference, other.reference}
+    assert found("nothing-like-this") == set()
+
+
 def test_the_htmx_refresh_returns_only_rows_counts_and_pager(client, agent, ticket):
     response = client.get(url("queue"), {"view": "all"}, **HTMX)
     fragment = html(response)
