@@ -34,6 +34,7 @@ from accounts.roles import STAFF_ROLES
 from escalation.clock import RUNNING
 from escalation.models import Target
 from tickets import canned, presence, selectors, services
+from tickets.display import queue_rows
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
 from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.queue import VIEWS, queue_counts, queue_page
@@ -105,15 +106,11 @@ def queue(request):
         now=now,
     )
     teams = list(Team.objects.all())
-    by_id = {team.pk: team for team in teams}
-    for ticket in page.tickets:
-        # Unassigned rows show their team: filled from the one team list, not a query per row.
-        ticket.team = by_id.get(ticket.team_id)
     counts = queue_counts(request.user, now=now)
     context = {
         "form": form,
         "view": filters.view,
-        "tickets": page.tickets,
+        "rows": queue_rows(page.tickets, teams=teams, now=now),
         "now": now,
         "tabs": [
             (code, label, counts.get(code), _url(request, view=code, cursor=None))

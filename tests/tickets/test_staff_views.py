@@ -211,11 +211,11 @@ def test_keyset_pages_carry_the_cursor(client, agent):
     assert first.context["next_page_url"]
     second = client.get(first.context["next_page_url"])
     assert "view=all" in first.context["next_page_url"]
-    shown = {t.reference for t in first.context["tickets"]} | {
-        t.reference for t in second.context["tickets"]
+    shown = {t.reference for t in first.context["rows"]} | {
+        t.reference for t in second.context["rows"]
     }
     assert shown == {t.reference for t in tickets}
-    assert len(second.context["tickets"]) == 2 and not second.context["next_page_url"]
+    assert len(second.context["rows"]) == 2 and not second.context["next_page_url"]
 
 
 def _queue_queries(client) -> int:
@@ -237,7 +237,7 @@ def test_the_queue_costs_the_same_queries_for_5_rows_as_for_40(
         ticket = filed(customer=CustomerFactory() if index % 2 else customers[0])
         if index % 3:
             services.ticket_claim(ticket=ticket, actor=AgentFactory())
-    assert len(client.get(url("queue"), {"view": "all"}).context["tickets"]) == 40
+    assert len(client.get(url("queue"), {"view": "all"}).context["rows"]) == 40
     assert _queue_queries(client) == few <= 10
     with django_assert_max_num_queries(few - 1):  # counts come from the cache on a refresh
         client.get(url("queue"), {"view": "all"})
