@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -70,12 +72,33 @@ def staff_page(view):
     return staff_required(never_cache(view))
 
 
-def _staff_members():
-    return (
-        User.objects.filter(Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("full_name", "email")
-    )
+STAFF_MEMBERS_TTL = 10  # seconds: someone given a staff role is suggested this soon
+
+
+class StaffMember(NamedTuple):
+    email: str
+    display_name: str
+
+
+def _staff_members() -> list[StaffMember]:
+    """The assignee suggestions, shared by every staff page for STAFF_MEMBERS_TTL seconds.
+
+    Finding the staff means reading the customers too: milliseconds on every queue load at
+    scale, for a list that seldom changes. The names do not depend on the page's language.
+    """
+    members = cache.get("staff-members")
+    if members is None:
+        members = [
+            StaffMember(user.email, user.display_name)
+            for user in User.objects.filter(
+                Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True), is_active=True
+            )
+            .distinct()
+            .order_by("full_name", "email")
+            .only("email", "full_name")
+        ]
+        cache.set("staff-members", members, STAFF_MEMBERS_TTL)
+    return members
 
 
 def _url(request, **changes) -> str:
