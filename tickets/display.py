@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -88,6 +89,7 @@ class QueueRow:
     """One queue row's display values, in the language of the request."""
 
     reference: str
+    url: str
     select_label: str
     subject: str
     customer_name: str
@@ -112,6 +114,8 @@ def queue_rows(tickets: list[Ticket], *, teams: list[Team], now: datetime) -> li
     tiers = {value: str(label) for value, label in _LABELS["tier"].items()}
     statuses = {value: str(label) for value, label in _LABELS["status"].items()}
     statuses[Status.PENDING_CUSTOMER] = gettext("Waiting on customer")
+    # Links are this prefix plus the reference: reversing per row costs more than the row.
+    ticket_base = reverse("staff:ticket", args=["-"]).removesuffix("-/")
     select = gettext("Select %(ref)s")
     missed = gettext("Deadline missed %(when)s UTC")
     # Unassigned rows show their team: looked up in the one team list, not a query per row.
@@ -123,6 +127,7 @@ def queue_rows(tickets: list[Ticket], *, teams: list[Team], now: datetime) -> li
         rows.append(
             QueueRow(
                 reference=ticket.reference,
+                url=f"{ticket_base}{ticket.reference}/",
                 select_label=select % {"ref": ticket.reference},
                 subject=ticket.subject,
                 customer_name=ticket.customer.display_name,
