@@ -7,8 +7,8 @@ each of 50 rows cost most of the page's time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.urls import reverse
 from django.utils import timezone
@@ -84,9 +84,12 @@ def _minute(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One queue row's display values, in the language of the request."""
+class QueueRow(TypedDict):
+    """One queue row's display values, in the language of the request.
+
+    A dict, not an object: a template looks a name up as a key first, and on an object that
+    first try fails with an exception, for each of some thirty values in each of 50 rows.
+    """
 
     reference: str
     url: str

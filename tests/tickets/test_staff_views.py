@@ -211,8 +211,8 @@ def test_keyset_pages_carry_the_cursor(client, agent):
     assert first.context["next_page_url"]
     second = client.get(first.context["next_page_url"])
     assert "view=all" in first.context["next_page_url"]
-    shown = {t.reference for t in first.context["rows"]} | {
-        t.reference for t in second.context["rows"]
+    shown = {row["reference"] for row in first.context["rows"]} | {
+        row["reference"] for row in second.context["rows"]
     }
     assert shown == {t.reference for t in tickets}
     assert len(second.context["rows"]) == 2 and not second.context["next_page_url"]
