@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -30,6 +31,7 @@ from tickets.models import (
     TicketEvent,
     Tier,
 )
+from tickets.staff_views import STAFF_MEMBERS_TTL
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +151,35 @@ def test_queue_lists_open_cases_nearest_deadline_first_with_a_countdown(client, 
     assert "in 3 h 12 min" in page and "sla-soon" in page
     assert "in 1 d 5 h" in page and "sla-ok" in page
     assert "breach-flag" in page
+
+
+def test_queue_rows_are_worded_in_the_language_of_each_request(client, agent):
+    ticket = filed(subject="Frozen")
+    Ticket.objects.filter(pk=ticket.pk).update(
+        priority="high",
+        escalation_due_at=timezone.now() - timedelta(minutes=25, seconds=30),
+        last_breach_at=timezone.now(),
+    )
+    client.cookies["django_language"] = "zh-hans"
+    chinese = html(client.get(url("queue"), {"view": "all"}))
+    client.cookies["django_language"] = "en"
+    english = html(client.get(url("queue"), {"view": "all"}))
+    for page, words in (
+        (chinese, [f'aria-label="选择 {ticket.reference}"', ">新建<", ">高<", "已超时 25 分钟"]),
+        (english, [f'aria-label="Select {ticket.reference}"', ">New<", ">High<", "overdue 25 min"]),
+    ):
+        for word in words:
+            assert word in page
+    assert "UTC）超时" in chinese and 'title="Deadline missed ' in english
+
+
+def test_a_new_staff_member_is_suggested_within_seconds(client, agent):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert "Alex Agent" in html(client.get(url("queue")))
+        newcomer = AgentFactory(full_name="Nina Newcomer")
+        traveller.shift(timedelta(seconds=STAFF_MEMBERS_TTL + 1))
+        page = html(client.get(url("queue")))
+    assert f'<option value="{newcomer.email}">Nina Newcomer</option>' in page
 
 
 def test_a_paused_clock_shows_paused(client, agent, ticket):
