@@ -120,6 +120,29 @@ def _after(cursor: str) -> Q | None:
     )
 
 
+# The columns a queue row shows (tickets.display.queue_rows) and the cursor needs. The
+# description, the search vector and the category's JSON field lists would be read, converted
+# and built into models for every row and never shown.
+ROW_FIELDS = (
+    "reference",
+    "subject",
+    "status",
+    "tier",
+    "priority",
+    "team_id",
+    "escalation_due_at",
+    "sla_warning_at",
+    "sla_paused_at",
+    "last_breach_at",
+    "customer__email",
+    "customer__full_name",
+    "assignee__email",
+    "assignee__full_name",
+    "category__name_en",
+    "category__name_zh",
+)
+
+
 @dataclass
 class QueuePage:
     tickets: list[Ticket]
@@ -140,9 +163,9 @@ def queue_page(
     if after is not None:
         tickets = tickets.filter(after)
     rows = list(
-        tickets.select_related("category", "assignee", "customer").order_by(
-            F("escalation_due_at").asc(nulls_last=True), "id"
-        )[: size + 1]
+        tickets.select_related("category", "assignee", "customer")
+        .only(*ROW_FIELDS)
+        .order_by(F("escalation_due_at").asc(nulls_last=True), "id")[: size + 1]
     )
     next_cursor = _encode(rows[size - 1]) if len(rows) > size else None
     return QueuePage(tickets=rows[:size], next_cursor=next_cursor)

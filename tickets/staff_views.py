@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -34,6 +36,7 @@ from accounts.roles import STAFF_ROLES
 from escalation.clock import RUNNING
 from escalation.models import Target
 from tickets import canned, presence, selectors, services
+from tickets.display import queue_rows
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
 from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.queue import VIEWS, queue_counts, queue_page
@@ -69,12 +72,33 @@ def staff_page(view):
     return staff_required(never_cache(view))
 
 
-def _staff_members():
-    return (
-        User.objects.filter(Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("full_name", "email")
-    )
+STAFF_MEMBERS_TTL = 10  # seconds: someone given a staff role is suggested this soon
+
+
+class StaffMember(NamedTuple):
+    email: str
+    display_name: str
+
+
+def _staff_members() -> list[StaffMember]:
+    """The assignee suggestions, shared by every staff page for STAFF_MEMBERS_TTL seconds.
+
+    Finding the staff means reading the customers too: milliseconds on every queue load at
+    scale, for a list that seldom changes. The names do not depend on the page's language.
+    """
+    members = cache.get("staff-members")
+    if members is None:
+        members = [
+            StaffMember(user.email, user.display_name)
+            for user in User.objects.filter(
+                Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True), is_active=True
+            )
+            .distinct()
+            .order_by("full_name", "email")
+            .only("email", "full_name")
+        ]
+        cache.set("staff-members", members, STAFF_MEMBERS_TTL)
+    return members
 
 
 def _url(request, **changes) -> str:
@@ -105,15 +129,11 @@ def queue(request):
         now=now,
     )
     teams = list(Team.objects.all())
-    by_id = {team.pk: team for team in teams}
-    for ticket in page.tickets:
-        # Unassigned rows show their team: filled from the one team list, not a query per row.
-        ticket.team = by_id.get(ticket.team_id)
     counts = queue_counts(request.user, now=now)
     context = {
         "form": form,
         "view": filters.view,
-        "tickets": page.tickets,
+        "rows": queue_rows(page.tickets, teams=teams, now=now),
         "now": now,
         "tabs": [
             (code, label, counts.get(code), _url(request, view=code, cursor=None))
@@ -122,9 +142,6 @@ def queue(request):
         "next_page_url": _url(request, cursor=page.next_cursor) if page.next_cursor else "",
         "first_page_url": _url(request, cursor=None) if request.GET.get("cursor") else "",
         "refresh_url": request.get_full_path(),
-        # Row links are this prefix plus the reference: reversing two URLs per row costs
-        # more than the row's query at 50 rows a page.
-        "ticket_base": reverse("staff:ticket", args=["-"]).removesuffix("-/"),
     }
     if request.htmx:
         return render(request, "staff/queue.html#queue-refresh", context)
