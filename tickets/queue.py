@@ -121,7 +121,7 @@ def _after(cursor: str) -> Q | None:
 
 
 # The columns a queue row shows (tickets.display.queue_rows) and the cursor needs. The
-# description, the search vector and the category's JSON field lists would be read, converted
+# description, the SLA clock and the category's JSON field lists would be read, converted
 # and built into models for every row and never shown.
 ROW_FIELDS = (
     "reference",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -75,12 +74,7 @@ def staff_page(view):
 STAFF_MEMBERS_TTL = 10  # seconds: someone given a staff role is suggested this soon
 
 
-class StaffMember(NamedTuple):
-    email: str
-    display_name: str
-
-
-def _staff_members() -> list[StaffMember]:
+def _staff_members() -> list[dict[str, str]]:
     """The assignee suggestions, shared by every staff page for STAFF_MEMBERS_TTL seconds.
 
     Finding the staff means reading the customers too: milliseconds on every queue load at
@@ -89,7 +83,8 @@ def _staff_members() -> list[StaffMember]:
     members = cache.get("staff-members")
     if members is None:
         members = [
-            StaffMember(user.email, user.display_name)
+            # Plain dicts in the cache: nothing to unpickle that a deploy could rename.
+            {"email": user.email, "display_name": user.display_name}
             for user in User.objects.filter(
                 Q(groups__name__in=STAFF_ROLES) | Q(is_superuser=True), is_active=True
             )
