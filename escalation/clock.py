@@ -136,11 +136,22 @@ def refresh(ticket: Ticket, book: PolicyBook) -> None:
     owed = [t for t in _targets(ticket) if t[0] not in ticket.sla_breached]
     ticket.escalation_due_at = min((due for _, _, due in owed), default=None)
     warnings = [
-        sla.warning_at(started, due, policy.warning_percent, calendar)
+        _warning_at(policy, calendar, target, started, due)
         for target, started, due in owed
         if target not in ticket.sla_warned and started is not None and due > started
     ]
     ticket.sla_warning_at = min(warnings, default=None)
+
+
+def _warning_at(policy, calendar, target: str, started: datetime, due: datetime) -> datetime:
+    # Pauses are credited to the due time as they end and not kept: the policy's target
+    # tells the warning how much of the span was paused.
+    length = {
+        Target.FIRST_RESPONSE: policy.first_response_target,
+        Target.NEXT_RESPONSE: policy.next_response_target,
+        Target.RESOLUTION: policy.resolution_target,
+    }[target]
+    return sla.warning_at(started, due, policy.warning_percent, calendar, target=length)
 
 
 def refresh_step(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
@@ -309,7 +320,7 @@ def warn(ticket: Ticket, now: datetime, book: PolicyBook) -> list[SLARecord]:
     for target, started, due in _targets(ticket):
         if target in ticket.sla_warned or target in ticket.sla_breached or started is None:
             continue
-        if sla.warning_at(started, due, policy.warning_percent, calendar) <= now:
+        if _warning_at(policy, calendar, target, started, due) <= now:
             records.append(_record(ticket, target, Outcome.WARNED, due, now))
             ticket.sla_warned = [*ticket.sla_warned, target]
     refresh(ticket, book)

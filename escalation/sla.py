@@ -119,20 +119,27 @@ def warning_at(
     percent: int,
     calendar: Calendar,
     paused: Iterable[tuple[datetime, datetime]] = (),
+    target: timedelta | None = None,
 ) -> datetime:
     """The moment `percent` % of the running time between `start` and `due` has elapsed.
 
     Measured in running time, so a business-hours warning lands inside business hours
-    rather than at 75 % of the wall-clock span (which could be a Sunday night). Pass the
-    same `paused` intervals the due time was computed with, or the paused time counts as
-    running and the warning comes early. If `due` is not after `start`, it is `start`.
+    rather than at 75 % of the wall-clock span (which could be a Sunday night). Paused
+    time must not count as running, or the warning comes early: pass the `paused`
+    intervals the due time was computed with, or the `target` it was computed from,
+    when the pauses were credited one at a time (`credit_pause`) and are not kept. Then
+    running time beyond the target is credited pause, and the warning comes when the
+    target's last (100 - percent) % remains. If `due` is not after `start`, it is `start`.
     """
     if not 1 <= percent <= 99:
         raise ValueError(f"percent must be 1 to 99, not {percent}")
     start_utc = _utc(start, "start")
     pauses = _sorted_pauses(paused)
     running = _running_time(start_utc, _utc(due, "due"), calendar, pauses)
-    return _advance(start_utc, running * percent / 100, calendar, pauses)
+    elapsed = running * percent / 100
+    if target is not None:
+        elapsed = max(elapsed, running - _duration(target) * (100 - percent) / 100)
+    return _advance(start_utc, elapsed, calendar, pauses)
 
 
 def credit_pause(

@@ -121,3 +121,12 @@ def test_waiting_on_the_customer_pauses_the_clock_and_credits_the_pause():
     assert ticket.resolution_due_at == resolution_due + timedelta(hours=24)
     assert ticket.next_response_due_at is not None
     assert ticket.escalation_due_at == ticket.next_response_due_at
+    # ...and to the warnings: each comes when the last (100 - percent) % of its target
+    # remains, not at a percentage of a span that includes the pause (24/7 policy here).
+    policy = ticket.sla_policy
+    assert policy.calendar_id is None
+    left = (100 - policy.warning_percent) / 100
+    assert ticket.sla_warning_at == min(
+        ticket.resolution_due_at - policy.resolution_target * left,
+        ticket.next_response_due_at - policy.next_response_target * left,
+    )

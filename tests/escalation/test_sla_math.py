@@ -461,6 +461,30 @@ def test_warning_with_pauses_counts_only_running_time():
     assert warning_at(start, due, 75, TWENTY_FOUR_SEVEN) == start + 21 * H
 
 
+def test_warning_after_a_credited_pause_waits_for_the_paused_time_too():
+    # The pause (4 h, before the warning point) was credited to `due` and not kept:
+    # the target tells how much of the span was paused.
+    start = utc(2025, 6, 2)
+    due = credit_pause(start + 24 * H, start + 2 * H, start + 6 * H, TWENTY_FOUR_SEVEN)
+    assert warning_at(start, due, 75, TWENTY_FOUR_SEVEN, target=24 * H) == start + 22 * H
+    # Without a pause the target changes nothing; a due time short of it warns by the span.
+    assert warning_at(start, start + 24 * H, 75, OFFICE, target=24 * H) == warning_at(
+        start, start + 24 * H, 75, OFFICE
+    )
+    assert warning_at(start, start + 8 * H, 50, TWENTY_FOUR_SEVEN, target=24 * H) == start + 4 * H
+
+
+def test_business_hours_warning_after_a_credited_pause_lands_in_business_hours():
+    start = local(LONDON, 2025, 6, 6, 9)  # Friday
+    due = due_at(start, 16 * H, OFFICE)  # Monday 17:00
+    # Paused Friday 10:00 to 12:00: two running hours credited, due Tuesday 11:00.
+    due = credit_pause(due, local(LONDON, 2025, 6, 6, 10), local(LONDON, 2025, 6, 6, 12), OFFICE)
+    assert due == local(LONDON, 2025, 6, 10, 11)
+    # 12 running hours plus the 2 paused: Monday 15:00.
+    warning = warning_at(start, due, 75, OFFICE, target=16 * H)
+    assert warning == local(LONDON, 2025, 6, 9, 15)
+
+
 def test_warning_when_due_is_not_after_start_is_start():
     start = utc(2025, 6, 2)
     assert warning_at(start, start, 75, OFFICE) == start
