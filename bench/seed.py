@@ -858,6 +858,15 @@ def shape_running(cursor, args, lookups: dict, now, last_id: int) -> tuple[int, 
             """,
             {"last_id": last_id, "now": now, "margin": margin},
         )
+
+    def warn_after(started: str, due: str, target: str) -> str:
+        # sla.warning_at with the target: the percent of the span, or later by the pause
+        # credited to it (the span beyond the target).
+        return (
+            f"greatest(({due} - {started}) * p.warning_percent / 100, "
+            f"({due} - {started}) - p.{target} * (100 - p.warning_percent) / 100)"
+        )
+
     with step("sla columns"):
         # clock.refresh: the earliest owed deadline, warnings at the policy's percent of each.
         # A warning passed by now was sent; so was one due within the margin (a little
@@ -879,15 +888,23 @@ def shape_running(cursor, args, lookups: dict, now, last_id: int) -> tuple[int, 
                 SELECT r.id, {OWED_MIN} AS owed_min,
                        CASE WHEN first_responded_at IS NULL
                              AND first_response_due_at > sla_started_at
-                            THEN sla_started_at + (first_response_due_at - sla_started_at)
-                                 * p.warning_percent / 100 END AS warn_first,
+                            THEN sla_started_at + {
+                warn_after("sla_started_at", "first_response_due_at", "first_response_target")
+            }
+                       END AS warn_first,
                        CASE WHEN next_response_due_at > next_response_started_at
                             THEN next_response_started_at
-                                 + (next_response_due_at - next_response_started_at)
-                                 * p.warning_percent / 100 END AS warn_next,
+                                 + {
+                warn_after(
+                    "next_response_started_at", "next_response_due_at", "next_response_target"
+                )
+            }
+                       END AS warn_next,
                        CASE WHEN resolution_due_at > sla_started_at
-                            THEN sla_started_at + (resolution_due_at - sla_started_at)
-                                 * p.warning_percent / 100 END AS warn_resolution
+                            THEN sla_started_at + {
+                warn_after("sla_started_at", "resolution_due_at", "resolution_target")
+            }
+                       END AS warn_resolution
                 FROM tickets_ticket r JOIN escalation_slapolicy p ON p.id = r.sla_policy_id
                 WHERE r.id > %(last_id)s AND r.status IN ('new', 'open')
             ) w
