@@ -67,7 +67,8 @@ def _values(cursor, rows: list[tuple], fields: list[models.Field], casts: list[s
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
     """Insert rows whose values follow `names` (attribute values: ids for foreign keys).
 
-    The rows carry every column: a raw INSERT fills in no model defaults.
+    The rows carry every column: a raw INSERT fills in no model defaults. (Off
+    PostgreSQL, `bulk_create` stamps `auto_now_add` fields with its own clock.)
     """
     if not rows:
         return
