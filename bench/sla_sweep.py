@@ -600,7 +600,7 @@ class Bench:
                 ),
                 (
                     "one panel draw queued per ticket that reached the committee",
-                    sorted(broker.ids("draw_panel")) == sorted(to_committee),
+                    sorted(broker.ids("draw_panels")) == sorted(to_committee),
                 ),
             ]
         self.checks = [name for name, _ok in checks]

@@ -17,6 +17,7 @@ from accounts.models import User
 from escalation import clock, sla
 from escalation.models import Appeal, Panel, PanelSeat, SLAPolicy, Verdict, Vote
 from escalation.tiers import raise_tier
+from outbox import relay as outbox
 from tickets import search, transitions
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import EventKind, Message, Resolution, Status, Ticket, TicketEvent, Tier
@@ -161,7 +162,7 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
     changed = tickets.clock_tick(ticket, tickets.stop_resolved, now=now)
     _close_open_appeal(ticket, now)
     ticket.save(update_fields=["status", "resolved_at", "lifecycle_due_at", "updated_at", *changed])
-    transaction.on_commit(lambda: _mail(ticket.pk, "resolution_accepted"))
+    _mail(ticket.pk, "resolution_accepted")
     return ticket
 
 
@@ -233,21 +234,21 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     )
     search.reindex(ticket.pk)
     if ticket.tier == Tier.DISPUTE_COMMITTEE:
-        transaction.on_commit(lambda: _draw_later(ticket.pk))
-    transaction.on_commit(lambda: _mail(ticket.pk, "appeal_received"))
+        _draw_later(ticket.pk)
+    _mail(ticket.pk, "appeal_received")
     return appeal
 
 
 def _mail(ticket_id: int, template: str, message_id: int | None = None) -> None:
     from tickets.tasks import send_customer_mail
 
-    send_customer_mail.delay(ticket_id, template, message_id)
+    outbox.enqueue(send_customer_mail, ticket_id, template, message_id)
 
 
 def _draw_later(ticket_id: int) -> None:
-    from escalation.tasks import draw_panel
+    from escalation.tasks import draw_panels
 
-    draw_panel.delay(ticket_id)
+    outbox.enqueue(draw_panels, [ticket_id])
 
 
 def handled_by(ticket: Ticket) -> set[int]:
@@ -299,7 +300,7 @@ def panel_draw(*, ticket: Ticket) -> Panel:
                 internal=True,
                 data={"state": "waiting", "independent_members": len(candidates), "needed": size},
             )
-            transaction.on_commit(lambda: _alert_admins_no_panel(ticket.pk))
+            _alert_admins_no_panel(ticket.pk)
         return panel
     chosen = random.SystemRandom().sample(candidates, size)
     PanelSeat.objects.bulk_create(PanelSeat(panel=panel, member_id=pk) for pk in chosen)
@@ -308,14 +309,14 @@ def panel_draw(*, ticket: Ticket) -> Panel:
     TicketEvent.objects.create(
         ticket=ticket, kind=EventKind.PANEL, data={"state": "sitting", "size": size}
     )
-    transaction.on_commit(lambda: _mail(ticket.pk, "panel_drawn"))
+    _mail(ticket.pk, "panel_drawn")
     return panel
 
 
 def _alert_admins_no_panel(ticket_id: int) -> None:
     from escalation.tasks import alert_admins_no_panel
 
-    alert_admins_no_panel.delay([ticket_id])
+    outbox.enqueue(alert_admins_no_panel, [ticket_id])
 
 
 @transaction.atomic
@@ -403,7 +404,7 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
             *changed,
         ]
     )
-    transaction.on_commit(lambda: _mail(ticket.pk, "decision_published"))
+    _mail(ticket.pk, "decision_published")
 
 
 @transaction.atomic

@@ -2,7 +2,9 @@
 
 Each batch is one transaction: it locks up to `batch_size` due tickets with SKIP LOCKED
 (so concurrent sweepers share the work instead of waiting or doubling it), changes them,
-writes their audit events and SLA records, and queues notifications for after commit.
+writes their audit events and SLA records, and records its notifications in the outbox;
+the sweep sends them when its batches are done (or, with the broker down, the relay does
+once it is back).
 A breached ticket's `escalation_due_at` moves to its new tier's deadline in the same
 transaction, so a second sweep, or a retry after a crash, finds nothing left to do.
 """
@@ -20,6 +22,7 @@ from escalation import clock
 from escalation.bulk import bulk_set, insert_rows, update_rows
 from escalation.models import SLARecord
 from escalation.tiers import tier_move
+from outbox import relay as outbox
 from tickets.exceptions import InvalidTransition
 from tickets.models import OPEN_STATUSES, EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.transitions import next_tier
@@ -125,7 +128,7 @@ def escalate_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 5
         bulk_set(at_top, [*clock.SLA_FIELDS, "updated_at"])
         insert_rows(TicketEvent, _EVENT_FIELDS, events)
         insert_rows(SLARecord, clock.RECORD_FIELDS, records)
-        _notify_after_commit(result)
+        _notify(result)
     return result
 
 
@@ -142,24 +145,25 @@ def warn_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) 
             result.warned.append(ticket.pk)
         bulk_set(tickets, ["sla_warned", "sla_warning_at"])
         SLARecord.objects.bulk_create(records)
-        _notify_after_commit(result)
+        _notify(result)
     return result
 
 
-def _notify_after_commit(result: SweepResult) -> None:
+def _notify(result: SweepResult) -> None:
+    """Record the batch's notices and panel draws in its transaction; `sweep` sends them."""
     from escalation import tasks
 
-    if result.escalated:
-        ids = list(result.escalated)
-        transaction.on_commit(lambda: tasks.notify_escalated.delay(ids))
-    if result.alerted:
-        ids = list(result.alerted)
-        transaction.on_commit(lambda: tasks.alert_admins.delay(ids))
-    if result.warned:
-        ids = list(result.warned)
-        transaction.on_commit(lambda: tasks.notify_warning.delay(ids))
-    for ticket_id in result.to_committee:
-        transaction.on_commit(lambda ticket_id=ticket_id: tasks.draw_panel.delay(ticket_id))
+    calls = [
+        (task, (ids,))
+        for task, ids in (
+            (tasks.notify_escalated, result.escalated),
+            (tasks.alert_admins, result.alerted),
+            (tasks.notify_warning, result.warned),
+            (tasks.draw_panels, result.to_committee),
+        )
+        if ids
+    ]
+    outbox.enqueue_all(calls, send_after_commit=False)
 
 
 def lifecycle_batch(*, now: datetime, batch_size: int = 100) -> SweepResult:
@@ -233,4 +237,6 @@ def sweep(
             total.warned += result.warned
             total.lifecycle += result.lifecycle
     panel_retry_batch(now=now)
+    # One send for every batch's messages; if the broker is down they wait for the relay.
+    outbox.relay()
     return total

@@ -38,9 +38,14 @@ def alert_admins_no_panel(ticket_ids: list[int]) -> None:
 
 
 @shared_task
-def draw_panel(ticket_id: int) -> None:
-    """Seat a panel for a case that reached the committee; a second run changes nothing."""
+def draw_panels(ticket_ids: list[int]) -> None:
+    """Seat a panel for each case that reached the committee; a second run changes nothing."""
     from escalation import services
+    from tickets.exceptions import InvalidTransition
     from tickets.models import Ticket
 
-    services.panel_draw(ticket=Ticket.objects.get(pk=ticket_id))
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
+        try:
+            services.panel_draw(ticket=ticket)
+        except InvalidTransition:
+            continue  # the case left the committee before its panel was drawn

@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.roles import is_staff_member
 from escalation import clock
 from escalation.models import SLARecord
+from outbox import relay as outbox
 from tickets import search, secret_guard, transitions
 from tickets.evidence import CheckedEvidence, EvidenceRejected, check_evidence
 from tickets.exceptions import DuplicateTicket, NotAllowed
@@ -246,7 +247,7 @@ def ticket_file(
 
     from tickets.tasks import send_ticket_received
 
-    transaction.on_commit(lambda: send_ticket_received.delay(ticket.pk))
+    outbox.enqueue(send_ticket_received, ticket.pk)
     return ticket
 
 
@@ -364,7 +365,7 @@ def ticket_add_message(
     if kind == STAFF and not internal:
         from tickets.tasks import send_staff_reply
 
-        transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
+        outbox.enqueue(send_staff_reply, message.pk)
     return message
 
 
@@ -414,7 +415,7 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
 
     from tickets.tasks import send_staff_reply
 
-    transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
+    outbox.enqueue(send_staff_reply, message.pk)
     return message
 
 
@@ -460,9 +461,7 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
 
     from tickets.tasks import send_customer_mail
 
-    transaction.on_commit(
-        lambda: send_customer_mail.delay(ticket.pk, "resolution_proposed", message.pk)
-    )
+    outbox.enqueue(send_customer_mail, ticket.pk, "resolution_proposed", message.pk)
 
 
 def _require_staff(ticket: Ticket, actor: User, action: str) -> None:
@@ -587,7 +586,7 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
 
     from tickets.tasks import send_staff_reply
 
-    transaction.on_commit(lambda: send_staff_reply.delay(message.pk))
+    outbox.enqueue(send_staff_reply, message.pk)
     return ticket
 
 
@@ -676,11 +675,11 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     TicketEvent.objects.bulk_create(events)
     ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
 
-    from escalation.tasks import draw_panel, notify_escalated
+    from escalation.tasks import draw_panels, notify_escalated
 
-    transaction.on_commit(lambda: notify_escalated.delay([ticket.pk]))
+    outbox.enqueue(notify_escalated, [ticket.pk])
     if ticket.tier == Tier.DISPUTE_COMMITTEE:
-        transaction.on_commit(lambda: draw_panel.delay(ticket.pk))
+        outbox.enqueue(draw_panels, [ticket.pk])
     return ticket
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "tickets",
     "escalation",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -208,7 +209,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.sla_sweep",
         "schedule": SLA_SWEEP_INTERVAL,
         "options": {"expires": SLA_SWEEP_INTERVAL * 0.9},
-    }
+    },
+    # Tasks that could not reach the broker when their change committed (outbox.relay).
+    "outbox-relay": {
+        "task": "outbox.tasks.relay",
+        "schedule": 60.0,
+        "options": {"expires": 54.0},
+    },
 }
 
 REST_FRAMEWORK = {

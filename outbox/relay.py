@@ -1,0 +1,86 @@
+"""The transactional outbox: Celery tasks are recorded with the change, sent after commit.
+
+`enqueue` writes the task call in the caller's transaction and tries to send it as soon
+as that commits. If the broker cannot take it, the request or sweep still succeeds (its
+change is committed and must be reported as done) and the message stays pending; the
+relay task sends what is pending every minute, in bounded batches, locking rows with
+SKIP LOCKED so that two relays never send one message twice. Delivery is at least once:
+a relay that dies between the broker's acceptance and marking the row sent resends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+
+from celery import Task
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from outbox.models import Message
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(task: Task, *args) -> None:
+    """Send `task(*args)` once the current transaction commits; nothing is lost if it cannot."""
+    enqueue_all([(task, args)])
+
+
+def enqueue_all(calls: list[tuple[Task, tuple]], *, send_after_commit: bool = True) -> None:
+    """`enqueue` for several calls at once: one insert, one send after commit.
+
+    A caller that commits many batches in a row (the SLA sweep) may send them all with one
+    `relay()` at its end instead, sparing a transaction per batch.
+    """
+    if not calls:
+        return
+    messages = Message.objects.bulk_create(
+        Message(task=task.name, args=list(args)) for task, args in calls
+    )
+    if send_after_commit:
+        ids = [message.pk for message in messages]
+        transaction.on_commit(lambda: publish(ids=ids))
+
+
+def _task(name: str) -> Task:
+    # Task names are their module path and function name (Celery's default).
+    module, _, attribute = name.rpartition(".")
+    return getattr(import_module(module), attribute)
+
+
+def publish(*, ids: list[int] | None = None, batch_size: int = 100) -> int:
+    """Send pending messages (these `ids`, or the oldest); return how many went.
+
+    Stops at the first broker error: the rest would fail alike, and wait for the next run.
+    """
+    sent = []
+    with transaction.atomic():
+        pending = Message.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
+        if ids is not None:
+            pending = pending.filter(pk__in=ids)
+        for message in pending.order_by("id")[:batch_size]:
+            try:
+                # No retries here: waiting for a broker that is down would hold the request.
+                _task(message.task).apply_async(args=message.args, retry=False)
+            except OperationalError as error:
+                log.warning("Broker unavailable; %s stays in the outbox: %s", message, error)
+                Message.objects.filter(pk=message.pk).update(
+                    attempts=message.attempts + 1, last_error=str(error)[:1000]
+                )
+                break
+            sent.append(message.pk)
+        Message.objects.filter(pk__in=sent).update(sent_at=timezone.now())
+    return len(sent)
+
+
+def relay(*, batch_size: int = 100, batches: int = 50) -> int:
+    """Everything pending, batch by batch, until none is left or the broker refuses."""
+    total = 0
+    for _ in range(batches):
+        sent = publish(batch_size=batch_size)
+        total += sent
+        if sent < batch_size:
+            break
+    return total

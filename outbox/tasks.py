@@ -1,0 +1,10 @@
+"""The relay beat: what could not be sent when it was recorded goes now."""
+
+from celery import shared_task
+
+from outbox import relay as outbox
+
+
+@shared_task(ignore_result=True)
+def relay() -> int:
+    return outbox.relay()

@@ -1,0 +1,112 @@
+"""The outbox: a broker that is down when a case changes loses nothing and breaks nothing."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from celery import Task
+from django.core import mail
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from escalation import sweep
+from outbox import relay
+from outbox.models import Message
+from tests.factories import CustomerFactory, category
+from tests.tickets.test_api import WITHDRAWAL, client_for
+from tickets import services
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    def refuse(task, *args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", refuse)
+    yield
+    monkeypatch.undo()
+
+
+def file_kyc():
+    customer = CustomerFactory()
+    return services.ticket_file(
+        customer=customer,
+        filed_by=customer,
+        category=category("kyc"),
+        subject="KYC stuck",
+        description="Under review for two weeks.",
+        fields={},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_filing_with_the_broker_down_succeeds_and_the_mail_follows_when_it_is_back(
+    broker_down, monkeypatch
+):
+    response = client_for(CustomerFactory()).post("/api/v1/tickets/", WITHDRAWAL, format="json")
+    # The case is filed (committed, with its audit trail): the customer is told so.
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    (waiting,) = Message.objects.filter(sent_at=None)
+    assert waiting.task == "tickets.tasks.send_ticket_received"
+    assert waiting.args == [ticket.pk] and waiting.attempts == 1
+    assert "Connection refused" in waiting.last_error
+    assert mail.outbox == []
+
+    monkeypatch.undo()  # the broker is back
+    assert relay.relay() == 1
+    assert [m for m in mail.outbox if ticket.reference in m.subject]
+    assert relay.relay() == 0
+
+
+def test_the_sweep_escalates_with_the_broker_down_and_notifies_once_it_is_back(
+    broker_down, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = file_kyc()
+        result = sweep.sweep(now=timezone.now() + timedelta(hours=49))
+    assert result.escalated == [ticket.pk]
+    ticket.refresh_from_db()
+    assert ticket.tier == "appeal_center"
+    pending = Message.objects.filter(sent_at=None).values_list("task", flat=True)
+    assert "escalation.tasks.notify_escalated" in pending
+    monkeypatch.undo()
+    mail.outbox.clear()
+    relay.relay()
+    assert any("moved" in m.subject and ticket.reference in m.subject for m in mail.outbox)
+    assert not Message.objects.filter(sent_at=None).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_relays_never_send_a_message_twice(monkeypatch):
+    Message.objects.bulk_create(
+        Message(task="escalation.tasks.notify_warning", args=[[n]]) for n in range(60)
+    )
+    sent, lock = [], threading.Lock()
+
+    def record(task, args=None, **kwargs):
+        with lock:
+            sent.append(args[0][0])
+
+    monkeypatch.setattr(Task, "apply_async", record)
+
+    def run():
+        from django.db import connection
+
+        try:
+            relay.relay(batch_size=7)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    relay.relay()  # whatever a relay skipped as locked by the other
+    assert sorted(sent) == list(range(60))
+    assert not Message.objects.filter(sent_at=None).exists()
