@@ -24,7 +24,9 @@ class Message(models.Model):
         ordering = ["id"]
         indexes = [
             # The relay's scan: only what is still to send, oldest first.
-            models.Index(fields=["id"], name="outbox_pending", condition=Q(sent_at__isnull=True))
+            models.Index(fields=["id"], name="outbox_pending", condition=Q(sent_at__isnull=True)),
+            # The purge of what was sent long ago.
+            models.Index(fields=["created_at"], name="outbox_created"),
         ]
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")

@@ -11,6 +11,7 @@ a relay that dies between the broker's acceptance and marking the row sent resen
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from importlib import import_module
 
 from celery import Task
@@ -84,3 +85,15 @@ def relay(*, batch_size: int = 100, batches: int = 50) -> int:
         if sent < batch_size:
             break
     return total
+
+
+KEEP_SENT = timedelta(days=7)  # long enough to look into a complaint about a mail
+
+
+def purge(*, limit: int = 10_000) -> int:
+    """Forget a bounded batch of messages sent more than KEEP_SENT ago; pending ones stay."""
+    old = Message.objects.filter(
+        created_at__lt=timezone.now() - KEEP_SENT, sent_at__isnull=False
+    ).order_by("created_at")
+    deleted, _ = Message.objects.filter(pk__in=old.values("pk")[:limit]).delete()
+    return deleted

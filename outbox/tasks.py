@@ -7,4 +7,6 @@ from outbox import relay as outbox
 
 @shared_task(ignore_result=True)
 def relay() -> int:
-    return outbox.relay()
+    sent = outbox.relay()
+    outbox.purge()
+    return sent

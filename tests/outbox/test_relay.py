@@ -110,3 +110,16 @@ def test_two_relays_never_send_a_message_twice(monkeypatch):
     relay.relay()  # whatever a relay skipped as locked by the other
     assert sorted(sent) == list(range(60))
     assert not Message.objects.filter(sent_at=None).exists()
+
+
+def test_the_relay_task_forgets_what_was_sent_a_week_ago_and_keeps_what_waits(broker_down):
+    from outbox.tasks import relay as relay_task
+
+    long_ago, now = timezone.now() - timedelta(days=8), timezone.now()
+    _old_sent, recent_sent, waiting = Message.objects.bulk_create(
+        Message(task="escalation.tasks.notify_warning", args=[[]], created_at=at, sent_at=sent)
+        for at, sent in ((long_ago, long_ago), (now, now), (long_ago, None))
+    )
+    relay_task()  # the broker refuses the one that waits; then the purge
+    assert set(Message.objects.values_list("pk", flat=True)) == {recent_sent.pk, waiting.pk}
+    assert Message.objects.get(pk=waiting.pk).attempts == 1
