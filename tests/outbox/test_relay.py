@@ -12,9 +12,9 @@ from kombu.exceptions import OperationalError
 from escalation import sweep
 from outbox import relay
 from outbox.models import Message
-from tests.factories import CustomerFactory, category
+from tests.escalation.test_clock import file_kyc
+from tests.factories import CustomerFactory
 from tests.tickets.test_api import WITHDRAWAL, client_for
-from tickets import services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -28,18 +28,6 @@ def broker_down(monkeypatch):
     monkeypatch.setattr(Task, "apply_async", refuse)
     yield
     monkeypatch.undo()
-
-
-def file_kyc():
-    customer = CustomerFactory()
-    return services.ticket_file(
-        customer=customer,
-        filed_by=customer,
-        category=category("kyc"),
-        subject="KYC stuck",
-        description="Under review for two weeks.",
-        fields={},
-    )
 
 
 @pytest.mark.django_db(transaction=True)
