@@ -34,7 +34,7 @@ from accounts.models import Team, User
 from accounts.roles import STAFF_ROLES
 from escalation.clock import RUNNING
 from escalation.models import Target
-from tickets import canned, presence, selectors, services
+from tickets import canned, presence, selectors, services, web
 from tickets.display import queue_rows
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
 from tickets.models import EvidenceField, Resolution, Ticket
@@ -786,20 +786,10 @@ def file_for_customer(request):
                 % {"ref": ticket.reference, "customer": form.customer.email},
             )
             return go(request, reverse("staff:ticket", args=[ticket.reference]))
-    context = {"form": form, "duplicates": duplicates, "category": form.category_obj}
-    if request.htmx:
-        return render(request, "staff/file.html#filing-body", context)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "staff/file.html", context, status=status)
+    return web.filing_page(request, "staff/file.html", form, duplicates)
 
 
 @staff_page
 @require_GET
 def category_fields(request):
-    """The chosen category's evidence fields, keeping whatever was typed already (htmx)."""
-    form = StaffFilingForm(request.GET or None)
-    return render(
-        request,
-        "partials/_case_fields.html#evidence-fields",
-        {"form": form, "category": form.category_obj},
-    )
+    return web.category_fields(request, StaffFilingForm)

@@ -87,22 +87,12 @@ def file_ticket(request):
                 % {"ref": ticket.reference, "due": _due_text(ticket.first_response_due_at)},
             )
             return go(request, reverse("tickets:detail", args=[ticket.reference]))
-    context = {"form": form, "duplicates": duplicates, "category": form.category_obj}
-    if request.htmx:
-        return render(request, "tickets/file.html#filing-body", context)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "tickets/file.html", context, status=status)
+    return web.filing_page(request, "tickets/file.html", form, duplicates)
 
 
 @login_required
 def category_fields(request):
-    """The chosen category's evidence fields, keeping whatever was typed already (htmx)."""
-    form = TicketFilingForm(request.GET or None)
-    return render(
-        request,
-        "partials/_case_fields.html#evidence-fields",
-        {"form": form, "category": form.category_obj},
-    )
+    return web.category_fields(request, TicketFilingForm)
 
 
 def _detail_context(request, ticket, reply_form=None, appeal_form=None):

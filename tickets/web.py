@@ -5,7 +5,8 @@ pages in config/web_errors.py; these put field errors where the person typed.
 """
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -23,6 +24,28 @@ def add_service_errors(form, error: ValidationError, rename: dict[str, str] | No
 def go(request, url: str):
     """A redirect for a normal request, or HX-Redirect for htmx (which follows it itself)."""
     return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
+
+
+def filing_page(request, template: str, form, duplicates) -> HttpResponse:
+    """A filing page (customer or staff), or only its form body for htmx.
+
+    A refused POST answers 400 with everything typed kept: only the body is swapped, so
+    chosen files stay chosen.
+    """
+    context = {"form": form, "duplicates": duplicates, "category": form.category_obj}
+    if request.htmx:
+        return render(request, f"{template}#filing-body", context)
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
+def category_fields(request, form_class) -> HttpResponse:
+    """The chosen category's evidence fields, keeping whatever was typed already (htmx)."""
+    form = form_class(request.GET or None)
+    return render(
+        request,
+        "partials/_case_fields.html#evidence-fields",
+        {"form": form, "category": form.category_obj},
+    )
 
 
 def private_download(file, *, filename: str, content_type: str) -> FileResponse:
