@@ -37,6 +37,11 @@ def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Fiel
     return [model._meta.get_field(name) for name in names]
 
 
+def attnames(model: type[models.Model], names: Sequence[str]) -> list[str]:
+    """The attribute names of fields (`sla_policy` -> `sla_policy_id`): what rows carry."""
+    return [field.attname for field in _fields(model, names)]
+
+
 def _iso(value):
     # psycopg2 adapts a datetime several times slower than a string; PostgreSQL reads the
     # ISO text, offset included, as the same instant.
@@ -77,8 +82,8 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
     if missing:
         raise ValueError(f"insert_rows needs every column; missing {sorted(missing)}")
     if connection.vendor != "postgresql":
-        attnames = [field.attname for field in fields]
-        model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows])
+        row_names = attnames(model, names)
+        model.objects.bulk_create([model(**dict(zip(row_names, row, strict=True))) for row in rows])
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
@@ -94,8 +99,8 @@ def update_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
     meta = model._meta
     fields = _fields(model, names)
     if connection.vendor != "postgresql":
-        attnames = [meta.pk.attname, *(field.attname for field in fields)]
-        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        row_names = [meta.pk.attname, *attnames(model, names)]
+        objs = [model(**dict(zip(row_names, row, strict=True))) for row in rows]
         model.objects.bulk_update(objs, [field.name for field in fields])
         return
     quote = connection.ops.quote_name
@@ -118,6 +123,6 @@ def bulk_set(objs: list[models.Model], names: Sequence[str]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    attnames = [field.attname for field in _fields(model, names)]
-    rows = [(obj.pk, *(getattr(obj, attname) for attname in attnames)) for obj in objs]
+    row_names = attnames(model, names)
+    rows = [(obj.pk, *(getattr(obj, name) for name in row_names)) for obj in objs]
     update_rows(model, names, rows)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from escalation import sla
+from escalation.bulk import attnames
 from escalation.models import Outcome, SLAPolicy, SLARecord, Target
 from tickets.models import Status, Ticket
 
@@ -32,11 +33,11 @@ SLA_FIELDS = [
 ]
 # What starting a tier sets: every clock field but the record of the last breach.
 START_FIELDS = [name for name in SLA_FIELDS if name != "last_breach_at"]
-_START_ATTNAMES = [Ticket._meta.get_field(name).attname for name in START_FIELDS]
+_START_ATTNAMES = attnames(Ticket, START_FIELDS)
 
 # An SLARecord's values in this order: the sweep writes thousands of them as plain rows.
 RECORD_FIELDS = ["ticket", "tier", "target", "outcome", "due_at", "at", "policy"]
-_RECORD_ATTNAMES = [SLARecord._meta.get_field(name).attname for name in RECORD_FIELDS]
+_RECORD_ATTNAMES = attnames(SLARecord, RECORD_FIELDS)
 
 # The desk owes the customer in these; in the others the customer owes an answer or it is over.
 RUNNING = (Status.NEW, Status.OPEN)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import clock
-from escalation.bulk import bulk_set, insert_rows, update_rows
+from escalation.bulk import attnames, bulk_set, insert_rows, update_rows
 from escalation.models import SLARecord
 from escalation.tiers import tier_move
 from outbox import relay as outbox
@@ -27,17 +27,17 @@ from tickets.exceptions import InvalidTransition
 from tickets.models import OPEN_STATUSES, EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.transitions import next_tier
 
-_SLA_ATTNAMES = [Ticket._meta.get_field(name).attname for name in clock.SLA_FIELDS]
+_SLA_ATTNAMES = attnames(Ticket, clock.SLA_FIELDS)
 # What the escalation sweep reads of each due case: what picks its next policy, and its clock.
 _DUE_FIELDS = ["id", "tier", "status", "category_id", "priority", *_SLA_ATTNAMES]
 # What escalating a case writes, in the order of tiers.tier_move's values.
 _MOVE_FIELDS = ["tier", "status", "assignee", *clock.START_FIELDS]
-_MOVE_ATTNAMES = [Ticket._meta.get_field(name).attname for name in _MOVE_FIELDS]
+_MOVE_ATTNAMES = attnames(Ticket, _MOVE_FIELDS)
 _EVENT_FIELDS = ["ticket", "actor", "kind", "from_status", "to_status", "from_tier", "to_tier"]
 _EVENT_FIELDS += ["data", "internal", "created_at"]
-# Only the columns a warning reads or writes: a batch of 500 stays small in memory.
-_WARN_COLUMNS = ["id", "tier", "status", "priority", "category_id", "assignee_id", "team_id"]
-_WARN_COLUMNS += _SLA_ATTNAMES
+# Only the columns a warning reads or writes (its policy and clock): a batch of 500 stays
+# small in memory. The notice task reads the assignee and team itself.
+_WARN_COLUMNS = ["id", "tier", "status", "priority", "category_id", *_SLA_ATTNAMES]
 
 
 @dataclass

@@ -10,7 +10,7 @@ class Message(models.Model):
     """One Celery task call: written with the state change, marked sent once the broker has it.
 
     A broker that is down when a case changes loses nothing: the message waits here and
-    the relay (outbox.relay.publish, every minute) sends it when the broker is back.
+    the relay (outbox.relay.relay, on the beat every minute) sends it when the broker is back.
     """
 
     task = models.CharField(_("task"), max_length=200)

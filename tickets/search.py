@@ -1,9 +1,10 @@
 """Staff full-text search: the index behind the queue's search box.
 
 PostgreSQL keeps a weighted tsvector per ticket in its own table, TicketSearch
-(identifiers and subject first, then the description, then the conversation). The 'simple' configuration keeps TxIDs, order IDs
-and words of any language as they are, with no English stemming to mangle them. SQLite,
-the demo's database, falls back to LIKE on the ticket's own text.
+(identifiers and subject first, then the description, then the conversation). The
+'simple' configuration keeps TxIDs, order IDs and words of any language as they are, with
+no English stemming to mangle them. SQLite, the demo's database, falls back to LIKE on
+the ticket's own text.
 """
 
 from __future__ import annotations
