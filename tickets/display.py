@@ -26,11 +26,16 @@ _LABELS = {
 }
 
 
+def _staff_statuses() -> dict[str, str]:
+    """Each status as the desk says it, in the request's language: the customer's "Waiting
+    for you" is staff's wait on them."""
+    statuses = {value: str(label) for value, label in _LABELS["status"].items()}
+    statuses[Status.PENDING_CUSTOMER] = gettext("Waiting on customer")
+    return statuses
+
+
 def staff_status(ticket: Ticket) -> str:
-    """The status as the desk says it: the customer's "Waiting for you" is staff's wait on them."""
-    if ticket.status == Status.PENDING_CUSTOMER:
-        return gettext("Waiting on customer")
-    return _LABELS["status"].get(ticket.status, ticket.status)
+    return _staff_statuses().get(ticket.status, ticket.status)
 
 
 def _span(seconds: float) -> str:
@@ -115,8 +120,7 @@ def queue_rows(tickets: list[Ticket], *, teams: list[Team], now: datetime) -> li
     # Each label and sentence is translated once for the page, not once per row.
     priorities = {value: str(label) for value, label in _LABELS["priority"].items()}
     tiers = {value: str(label) for value, label in _LABELS["tier"].items()}
-    statuses = {value: str(label) for value, label in _LABELS["status"].items()}
-    statuses[Status.PENDING_CUSTOMER] = gettext("Waiting on customer")
+    statuses = _staff_statuses()
     # Links are this prefix plus the reference: reversing per row costs more than the row.
     ticket_base = reverse("staff:ticket", args=["-"]).removesuffix("-/")
     select = gettext("Select %(ref)s")
