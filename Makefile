@@ -16,7 +16,7 @@ install: $(UV)
 
 # The demo: SQLite (WAL), a filesystem Celery broker, mail written to var/mail.
 run: install
-	mkdir -p var/broker/queue var/broker/processed var/mail var/evidence
+	mkdir -p var/broker/queue var/broker/processed var/broker/control var/mail var/evidence
 	$(UV) run --no-sync python manage.py migrate --noinput
 	$(UV) run --no-sync python manage.py collectstatic --noinput --verbosity 0
 	$(UV) run --no-sync python manage.py seed_demo
@@ -30,6 +30,7 @@ test: install
 lint: install
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync lint-imports
 
 format: install
 	$(UV) run --no-sync ruff format .

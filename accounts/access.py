@@ -1,6 +1,6 @@
 """Who may reach staff pages and staff API actions: staff who signed in with a second factor.
 
-Web views:  wrap with `staff_required` (function views) or
+Web views:  wrap with `staff_page` (function views: staff_required, never cached) or
             `method_decorator(staff_required, name="dispatch")` (class-based views).
 API views:  add `StaffVerified` to `permission_classes` (it is also in the API's defaults).
 
@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import ForcedAuthentication
@@ -43,6 +44,11 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def staff_page(view):
+    """Staff who passed two-factor sign-in only (customers get 404); never cached."""
+    return staff_required(never_cache(view))
 
 
 class StaffVerified(BasePermission):

@@ -404,8 +404,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.conf import settings
     from django.db import connection
 
+    from desk.queue import VIEWS
     from tickets.models import OPEN_STATUSES, Ticket
-    from tickets.queue import VIEWS
 
     if connection.vendor != "postgresql":
         raise SystemExit("set DATABASE_URL to a seeded PostgreSQL database (see bench/README.md)")

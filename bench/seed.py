@@ -9,7 +9,7 @@ What it writes (the database must be migrated first):
 - N tickets filed over the last year, ids in filing order, spread over the seeded categories
   with each category's team and (mostly) default priority; most resolved or closed, a few
   percent still running (new/open) or waiting (pending customer, resolution proposed);
-- the SLA columns as escalation/clock.py would leave them: the tier's policy (the same
+- the SLA columns as sla/clock.py would leave them: the tier's policy (the same
   PolicyBook.policy_for the app uses), first-reply and resolution deadlines from the clock
   start, pause credit for open cases that waited on the customer, `escalation_due_at` the
   earliest owed deadline, `sla_warning_at`/`sla_warned` from the policy's warning percent;
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
             "tickets_ticketevent",
         ):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
-    with step("check against escalation.clock"):
+    with step("check against sla.clock"):
         check_running(now, timedelta(hours=args.margin_hours))
     print_summary(now, running, breached, time.monotonic() - started)
 
@@ -432,7 +432,7 @@ def seed_users(customers: int, staff: int, seed: float) -> dict:
 
 def load_lookups(cursor) -> dict:
     """Categories, the policy for every (tier, category, priority), evidence value pools."""
-    from escalation.clock import PolicyBook
+    from sla.clock import PolicyBook
     from tickets.models import Category, Network, Priority, Tier
 
     book = PolicyBook.load()
@@ -969,13 +969,13 @@ def check_running(now, margin: timedelta) -> None:
     Also: no warning falls due within the margin (those are in sla_warned), no lifecycle
     step is due, and every overdue ticket has a breached target at a tier that can escalate.
     """
-    from escalation import clock
-    from tickets.models import Ticket
+    from sla import clock
+    from tickets.models import CLOCK_RUNNING, Ticket
     from tickets.transitions import next_tier
 
     book = clock.PolicyBook.load()
     problems = []
-    for ticket in Ticket.objects.filter(status__in=clock.RUNNING).iterator(chunk_size=5000):
+    for ticket in Ticket.objects.filter(status__in=CLOCK_RUNNING).iterator(chunk_size=5000):
         seeded = (ticket.escalation_due_at, ticket.sla_warning_at)
         policy = book.policy_for(ticket.tier, ticket.category_id, ticket.priority)
         clock.refresh(ticket, book)

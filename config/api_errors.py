@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from sla.services import PolicyProtected
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
 
 # Upload refusals carry their own HTTP status (DESIGN.md: 413/415 for bad uploads).
@@ -28,7 +29,7 @@ def _validation_response(error: DjangoValidationError) -> Response:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, InvalidTransition):
+    if isinstance(exc, InvalidTransition | PolicyProtected):
         return Response({"detail": exc.reason, "code": "invalid_transition"}, status=409)
     if isinstance(exc, NotAllowed):
         return Response({"detail": exc.reason, "code": "not_allowed"}, status=403)

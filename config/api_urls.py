@@ -3,12 +3,15 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from escalation.api.views import SLAPolicyViewSet
+from escalation.api.views import CaseLifecycleViewSet
+from sla.api.views import SLAPolicyViewSet
 from tickets.api import views as tickets
 
 router = SimpleRouter()
 router.register("categories", tickets.CategoryViewSet, basename="category")
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
+# The upper tiers' actions on the same paths: tickets/{reference}/appeal/ and the like.
+router.register("tickets", CaseLifecycleViewSet, basename="ticket-lifecycle")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 
 urlpatterns = [

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tickets import views as ticket_views
@@ -8,13 +9,19 @@ urlpatterns = [
     path("", ticket_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
-    path("staff/", include("tickets.staff_urls")),
+    path("tickets/", include("escalation.urls")),
+    path("staff/", include("desk.urls")),
     path(
         "attachments/<uuid:attachment_id>/download/",
         ticket_views.attachment_download,
         name="attachment_download",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The SLA tables moved from the escalation app to sla: old admin links still land.
+    re_path(
+        r"^admin/escalation/(?P<rest>(?:slapolicy|slarecord|businesscalendar)/.*)$",
+        RedirectView.as_view(url="/admin/sla/%(rest)s", query_string=True, permanent=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

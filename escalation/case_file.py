@@ -19,11 +19,14 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from escalation.models import Panel, SLARecord
+from escalation.models import Panel
+from sla.models import SLARecord
+from tickets import web
 from tickets.models import Resolution, Ticket
 from tickets.selectors import ticket_attachments_for, ticket_events_for, ticket_messages_for
 
@@ -255,3 +258,12 @@ def verify(path_or_file) -> Verification:
                     "manifest.sig does not match: the manifest was changed or not made here"
                 )
     return Verification(not problems, problems, len(listed), signed)
+
+
+def download(ticket: Ticket, user) -> FileResponse:
+    """The case file ZIP for what `user` may see of the case."""
+    return web.private_download(
+        build(ticket, user),
+        filename=f"{ticket.reference}-case-file.zip",
+        content_type="application/zip",
+    )

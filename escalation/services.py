@@ -1,10 +1,10 @@
-"""Writes to SLA policies: the admin, the API and commands all come through here."""
+"""The resolution lifecycle above the desk: approval, acceptance, appeals and the committee."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,89 +14,47 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
-from escalation import clock, sla
-from escalation.models import Appeal, Panel, PanelSeat, SLAPolicy, Verdict, Vote
+from escalation.models import Appeal, Panel, PanelSeat, Verdict, Vote
 from escalation.tiers import raise_tier
+from evidence.files import check_files
+from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
+from sla import clock
 from tickets import search, transitions
+from tickets import services as tickets
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import EventKind, Message, Resolution, Status, Ticket, TicketEvent, Tier
 
-POLICY_FIELDS = (
-    "name",
-    "tier",
-    "category",
-    "priority",
-    "first_response_target",
-    "next_response_target",
-    "resolution_target",
-    "warning_percent",
-    "calendar",
-)
-
 
 @transaction.atomic
-def sla_policy_save(*, policy: SLAPolicy | None = None, **values) -> SLAPolicy:
-    """Create or change a policy; invalid targets and overlapping rules raise ValidationError.
+def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
+    """Move the case up a tier by hand (a stolen account, a large loss), with the reason."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    tickets.require_staff(ticket, actor, "escalate")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the case goes up a tier.")}, code="required")
+    events = raise_tier(
+        ticket,
+        now=timezone.now(),
+        book=clock.PolicyBook.load(),
+        actor=actor,
+        data={"reason": "manual", "note": reason},
+    )
+    TicketEvent.objects.bulk_create(events)
+    ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
 
-    A tier's fallback keeps its scope: it is what guarantees every case a deadline.
-    """
-    policy = policy or SLAPolicy()
-    unknown = set(values) - set(POLICY_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown fields {sorted(unknown)}")
-    if policy.pk is not None:
-        stored = SLAPolicy.objects.get(pk=policy.pk)
-        narrowed = (
-            values.get("category") is not None
-            or values.get("priority")
-            or (values.get("tier", stored.tier) != stored.tier)
-        )
-        if stored.is_fallback and narrowed:
-            raise InvalidTransition(
-                _("This is the tier's fallback policy: it must stay for any category and priority.")
-            )
-    for field, value in values.items():
-        setattr(policy, field, value)
-    policy.full_clean()
-    policy.save()
-    return policy
+    from escalation.tasks import notify_escalated
 
-
-@transaction.atomic
-def sla_policy_delete(*, policy: SLAPolicy) -> None:
-    if policy.is_fallback:
-        raise InvalidTransition(
-            _("A tier's fallback policy cannot be deleted: every case needs a deadline.")
-        )
-    policy.delete()
-
-
-def sla_policy_preview(policy: SLAPolicy, now: datetime | None = None) -> dict[str, datetime]:
-    """When a ticket filed now under this policy would be due, target by target."""
-    now = now or timezone.now()
-    calendar = policy.calendar.as_calendar() if policy.calendar_id else sla.TWENTY_FOUR_SEVEN
-    return {
-        "first_response": sla.due_at(now, policy.first_response_target, calendar),
-        "next_response": sla.due_at(now, policy.next_response_target, calendar),
-        "resolution": sla.due_at(now, policy.resolution_target, calendar),
-    }
-
-
-# --- The resolution lifecycle: approval, acceptance, appeals, the committee ------------------
-
-
-def _ticket_services():
-    # tickets.services imports escalation modules; import it late to keep the graph acyclic.
-    from tickets import services
-
-    return services
+    outbox.enqueue(notify_escalated, [ticket.pk])
+    if ticket.tier == Tier.DISPUTE_COMMITTEE:
+        _draw_later(ticket.pk)
+    return ticket
 
 
 @transaction.atomic
 def resolution_approve(*, resolution_id: int, approver) -> Resolution:
     """Four eyes: an appeal officer or admin other than the proposer lets the customer see it."""
-    tickets = _ticket_services()
     resolution = Resolution.objects.select_for_update().get(pk=resolution_id)
     ticket = Ticket.objects.select_for_update().get(pk=resolution.ticket_id)
     if not (
@@ -155,7 +113,6 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
             "answer": "accepted" if actor else "accepted_by_timeout",
         },
     )
-    tickets = _ticket_services()
     tickets.set_status(ticket, actor, Status.RESOLVED)
     ticket.resolved_at = now
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_APPEAL_WINDOW_DAYS)
@@ -169,7 +126,6 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
 @transaction.atomic
 def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     """The customer disputes a proposal or appeals a rejection: the next tier takes it over."""
-    tickets = _ticket_services()
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if customer.pk != ticket.customer_id:
         raise NotAllowed(_("Only the customer can appeal."))
@@ -177,8 +133,8 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Tell us what you disagree with.")}, code="required")
-    tickets.refuse_secrets({"reason": reason})
-    checked = tickets.check_files(files)
+    refuse_secrets({"reason": reason})
+    checked = check_files(files)
     tickets.check_room(ticket, len(checked), "files")
     now = timezone.now()
     if (
@@ -388,7 +344,6 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
         data={"panel": panel.pk, "decision": decision, "tally": dict(tally)},
     )
     transitions.check(ticket, "decide", transitions.SYSTEM)
-    tickets = _ticket_services()
     tickets.set_status(ticket, None, Status.CLOSED, reason="committee_decision")
     ticket.closed_at = ticket.resolved_at = now
     ticket.lifecycle_due_at = None
@@ -413,7 +368,7 @@ def ticket_close_after_window(*, ticket: Ticket) -> Ticket:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     transitions.check(ticket, "close_after_window", transitions.SYSTEM)
     now = timezone.now()
-    _ticket_services().set_status(ticket, None, Status.CLOSED, reason="appeal_window_ended")
+    tickets.set_status(ticket, None, Status.CLOSED, reason="appeal_window_ended")
     ticket.closed_at = now
     ticket.lifecycle_due_at = None
     ticket.save(update_fields=["status", "closed_at", "lifecycle_due_at", "updated_at"])

@@ -18,11 +18,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from escalation import clock
 from escalation.bulk import attnames, bulk_set, insert_rows, update_rows
-from escalation.models import SLARecord
 from escalation.tiers import tier_move
 from outbox import relay as outbox
+from sla import clock
+from sla.models import SLARecord
 from tickets.exceptions import InvalidTransition
 from tickets.models import OPEN_STATUSES, EventKind, Status, Ticket, TicketEvent, Tier
 from tickets.transitions import next_tier

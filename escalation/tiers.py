@@ -4,9 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from escalation import clock
+from escalation.bulk import attnames
+from sla import clock
 from tickets.models import EventKind, Status, Ticket, TicketEvent
 from tickets.transitions import next_tier
+
+_START_ATTNAMES = attnames(Ticket, clock.START_FIELDS)
+
+
+def started_clock(
+    book: clock.PolicyBook, tier: str, category_id: int | None, priority: str, now: datetime
+) -> dict[str, object]:
+    """The clock fields (by attribute name) `clock.start_tier` gives a case entering `tier` now.
+
+    They depend only on the policy and the time, so a sweep escalating thousands of
+    cases works them out once per policy. The lists in it are shared: copy to change.
+    """
+
+    def start() -> dict[str, object]:
+        blank = Ticket(tier=tier, category_id=category_id, priority=priority, status=Status.OPEN)
+        clock.start_tier(blank, now, book)
+        return {name: getattr(blank, name) for name in _START_ATTNAMES}
+
+    return book.memo(("started_clock", tier, category_id, priority, now), start)
 
 
 def tier_move(ticket, *, now: datetime, book: clock.PolicyBook) -> tuple[dict, list[dict]]:
@@ -26,7 +46,7 @@ def tier_move(ticket, *, now: datetime, book: clock.PolicyBook) -> tuple[dict, l
         "tier": higher,
         "status": Status.OPEN,
         "assignee_id": None,
-        **book.started_clock(higher, ticket.category_id, ticket.priority, now),
+        **started_clock(book, higher, ticket.category_id, ticket.priority, now),
     }
     return changes, events
 

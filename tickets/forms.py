@@ -31,7 +31,7 @@ class MultipleFileField(forms.FileField):
 
 
 def _evidence_fields() -> dict[str, forms.Field]:
-    # Plain text fields: parsing and per-category rules live in tickets.fields, shared with the API.
+    # Plain text fields: parsing and per-category rules live in evidence.fields, shared with the API.
     return {
         EvidenceField.OCCURRED_AT: forms.CharField(
             label=EvidenceField.OCCURRED_AT.label,

@@ -12,7 +12,11 @@ from django.utils.functional import LazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tickets.chains import ChainFamily
+from evidence.chains import ChainFamily
+from evidence.fields import EvidenceField
+
+# A case's tier and priority scope its SLA policy, so they are defined with the policies.
+from sla.models import Priority, Tier
 
 
 class Status(models.TextChoices):
@@ -25,6 +29,9 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# The desk owes the customer in these, so the SLA clock runs (sla.clock asks desk_owes_reply).
+CLOCK_RUNNING = (Status.NEW, Status.OPEN)
+
 # A ticket in one of these still needs the desk: duplicates are looked for among them.
 OPEN_STATUSES = (
     Status.NEW,
@@ -34,39 +41,12 @@ OPEN_STATUSES = (
 )
 
 
-class Tier(models.TextChoices):
-    SUPPORT = "support", _("Support")
-    APPEAL_CENTER = "appeal_center", _("Appeal Center")
-    DISPUTE_COMMITTEE = "dispute_committee", _("Dispute Committee")
-
-
-class Priority(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
-    URGENT = "urgent", _("Urgent")
-
-
 class Channel(models.TextChoices):
     WEB = "web", _("Web")
     API = "api", _("API")
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
     SOCIAL = "social", _("Social media")
-
-
-class EvidenceField(models.TextChoices):
-    """The structured fields a category may ask for (DESIGN.md, Evidence)."""
-
-    OCCURRED_AT = "occurred_at", _("When it happened")
-    ASSET = "asset", _("Asset")
-    NETWORK = "network", _("Network")
-    AMOUNT = "amount", _("Amount")
-    ORDER_ID = "order_id", _("Order ID")
-    TXID = "txid", _("Transaction hash (TxID)")
-    WALLET_ADDRESS = "wallet_address", _("Wallet address")
-    TRADING_PAIR = "trading_pair", _("Trading pair")
-    DEVICE = "device", _("Device and browser or app version")
 
 
 def _bilingual(obj, field: str) -> str:
@@ -306,9 +286,9 @@ class Ticket(models.Model):
         verbose_name=_("merged into"),
     )
     first_responded_at = models.DateTimeField(_("first replied at"), null=True, blank=True)
-    # The clock of the current tier (escalation/clock.py keeps these consistent).
+    # The clock of the current tier (sla/clock.py keeps these consistent).
     sla_policy = models.ForeignKey(
-        "escalation.SLAPolicy",
+        "sla.SLAPolicy",
         db_index=False,  # never looked up by; an index would only slow each escalation
         on_delete=models.SET_NULL,
         null=True,
@@ -409,6 +389,11 @@ class Ticket(models.Model):
     @property
     def is_read_only(self) -> bool:
         return self.status == Status.CLOSED
+
+    @property
+    def desk_owes_reply(self) -> bool:
+        """The SLA clock runs: in the other statuses the customer owes an answer or it is over."""
+        return self.status in CLOCK_RUNNING
 
 
 class TicketSearch(models.Model):

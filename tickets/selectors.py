@@ -89,14 +89,3 @@ def open_proposal(ticket: Ticket):
     return (
         ticket.resolutions.filter(state=Resolution.State.PROPOSED).select_related("asset").first()
     )
-
-
-def published_decision(ticket: Ticket):
-    """The committee's published decision, shown to the customer with its reasons."""
-    from escalation.models import Panel
-
-    return (
-        Panel.objects.filter(ticket=ticket, state=Panel.State.DECIDED)
-        .order_by("-decided_at")
-        .first()
-    )

@@ -23,13 +23,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_staff_member
-from escalation import clock
-from escalation.models import SLARecord
+from evidence.fields import clean_amount, clean_fields
+from evidence.files import CheckedEvidence, check_files
+from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
-from tickets import search, secret_guard, transitions
-from tickets.evidence import CheckedEvidence, EvidenceRejected, check_evidence
+from sla import clock
+from sla.models import SLARecord
+from tickets import search, transitions
+from tickets.catalogue import catalogue
 from tickets.exceptions import DuplicateTicket, NotAllowed
-from tickets.fields import clean_amount, clean_ticket_fields
 from tickets.models import (
     Attachment,
     Category,
@@ -40,7 +42,6 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
-    Tier,
 )
 from tickets.selectors import open_duplicates
 from tickets.transitions import CUSTOMER, STAFF
@@ -55,31 +56,6 @@ def new_reference() -> str:
     """RD-XXXX-XXXX: 31^8 (~8.5e11) codes, random so references reveal no volume or order."""
     body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
     return f"{settings.TICKET_REFERENCE_PREFIX}-{body[:4]}-{body[4:]}"
-
-
-def refuse_secrets(texts: Mapping[str, Any]) -> None:
-    """Raise a field-keyed ValidationError if any text holds a secret; nothing of it is kept."""
-    errors = {}
-    for field, text in texts.items():
-        if isinstance(text, str) and text:
-            match = secret_guard.find_secret(text)
-            if match:
-                errors[field] = ValidationError(secret_guard.explain(match.kind), code="secret")
-    if errors:
-        raise ValidationError(errors)
-
-
-def check_files(files: Iterable[UploadedFile], *, field: str = "files") -> list[CheckedEvidence]:
-    """Check every file before anything is stored, so a refused upload leaves no trace."""
-    checked = []
-    for upload in files:
-        try:
-            checked.append(check_evidence(upload))
-        except EvidenceRejected as rejection:
-            raise ValidationError(
-                {field: ValidationError(rejection.message, code=rejection.code)}
-            ) from rejection
-    return checked
 
 
 def _record(ticket: Ticket, actor: User | None, kind: str, *, internal: bool = False, **data):
@@ -176,7 +152,12 @@ def ticket_file(
     if not description:
         errors["description"] = [ValidationError(_("Describe what happened."), "required")]
     try:
-        cleaned = clean_ticket_fields(category, fields)
+        cleaned = clean_fields(
+            fields,
+            wanted=category.evidence_fields,
+            required=category.required_fields,
+            catalogue=catalogue,
+        )
     except ValidationError as error:
         errors.update(error.error_dict)
         cleaned = {}
@@ -464,7 +445,7 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
     outbox.enqueue(send_customer_mail, ticket.pk, "resolution_proposed", message.pk)
 
 
-def _require_staff(ticket: Ticket, actor: User, action: str) -> None:
+def require_staff(ticket: Ticket, actor: User, action: str) -> None:
     if _actor_kind(ticket, actor) != STAFF:
         raise NotAllowed(_("Only staff can do this."))
     transitions.check(ticket, action, STAFF)
@@ -504,7 +485,7 @@ def _assign(ticket: Ticket, actor: User | None, assignee: User | None, team=None
 def ticket_claim(*, ticket: Ticket, actor: User) -> Ticket:
     """Take the case: it is yours, and a new case is open from now on."""
     ticket = _lock(ticket)
-    _require_staff(ticket, actor, "claim")
+    require_staff(ticket, actor, "claim")
     _assign(ticket, actor, actor, claimed=True)
     changed = ["assignee", "updated_at"]
     if ticket.status == Status.NEW:
@@ -523,7 +504,7 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, assignee=None, team=Non
     if actor is None:
         transitions.check(ticket, "assign", transitions.SYSTEM)
     else:
-        _require_staff(ticket, actor, "assign")
+        require_staff(ticket, actor, "assign")
     if assignee is None and team is None:
         raise ValidationError({"assignee": _("Name a staff member or a team.")}, code="required")
     if team is not None and not isinstance(team, Team):
@@ -564,7 +545,7 @@ def _route_round_robin(ticket: Ticket) -> None:
 def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     """Refuse an invalid complaint; the customer sees why and may appeal."""
     ticket = _lock(ticket)
-    _require_staff(ticket, actor, "reject")
+    require_staff(ticket, actor, "reject")
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Tell the customer why.")}, code="required")
@@ -598,7 +579,7 @@ def ticket_propose_resolution(
     from tickets.models import Asset, Resolution, ResolutionKind
 
     ticket = _lock(ticket)
-    _require_staff(ticket, actor, "propose_resolution")
+    require_staff(ticket, actor, "propose_resolution")
     errors = {}
     if kind not in ResolutionKind.values:
         errors["kind"] = _("Choose a kind of resolution.")
@@ -656,39 +637,11 @@ def ticket_propose_resolution(
 
 
 @transaction.atomic
-def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
-    """Move the case up a tier by hand (a stolen account, a large loss), with the reason."""
-    from escalation.tiers import raise_tier
-
-    ticket = _lock(ticket)
-    _require_staff(ticket, actor, "escalate")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the case goes up a tier.")}, code="required")
-    events = raise_tier(
-        ticket,
-        now=timezone.now(),
-        book=clock.PolicyBook.load(),
-        actor=actor,
-        data={"reason": "manual", "note": reason},
-    )
-    TicketEvent.objects.bulk_create(events)
-    ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
-
-    from escalation.tasks import draw_panels, notify_escalated
-
-    outbox.enqueue(notify_escalated, [ticket.pk])
-    if ticket.tier == Tier.DISPUTE_COMMITTEE:
-        outbox.enqueue(draw_panels, [ticket.pk])
-    return ticket
-
-
-@transaction.atomic
 def ticket_change_priority(*, ticket: Ticket, actor: User, priority: str, reason: str) -> Ticket:
     from tickets.models import Priority
 
     ticket = _lock(ticket)
-    _require_staff(ticket, actor, "change_priority")
+    require_staff(ticket, actor, "change_priority")
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Choose a priority.")}, code="invalid")
     if not reason.strip():
@@ -714,7 +667,7 @@ def ticket_change_category(
 ) -> Ticket:
     """A case filed under the wrong category moves to the right one and its team."""
     ticket = _lock(ticket)
-    _require_staff(ticket, actor, "change_category")
+    require_staff(ticket, actor, "change_category")
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the category changes.")}, code="required")
     if category.pk == ticket.category_id:
@@ -749,7 +702,7 @@ def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket) -> Ticket:
         .order_by("pk")
     }
     ticket, into = locked[ticket.pk], locked[into.pk]
-    _require_staff(ticket, actor, "merge")
+    require_staff(ticket, actor, "merge")
     if into.customer_id != ticket.customer_id:
         raise ValidationError(
             {"into": _("Only cases of the same customer can be merged.")}, code="invalid"

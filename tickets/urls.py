@@ -10,7 +10,4 @@ urlpatterns = [
     path("new/fields/", views.category_fields, name="category_fields"),
     path("<str:reference>/", views.ticket_detail, name="detail"),
     path("<str:reference>/reply/", views.ticket_reply, name="reply"),
-    path("<str:reference>/case-file/", views.case_file_download, name="case_file"),
-    path("<str:reference>/accept/", views.accept_resolution, name="accept"),
-    path("<str:reference>/appeal/", views.appeal, name="appeal"),
 ]

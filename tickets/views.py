@@ -1,4 +1,7 @@
-"""Customer pages: file a case, follow it, reply and add evidence. Thin: parse, call, render."""
+"""Customer pages: file a case, follow it, reply and add evidence. Thin: parse, call, render.
+
+Answering a proposal, appealing and the case file are escalation's pages (escalation.views).
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,12 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from escalation import services as lifecycle
 from tickets import selectors, services, web
+from tickets.case_page import case_context, case_page
 from tickets.exceptions import DuplicateTicket
-from tickets.forms import AppealForm, ReplyForm, TicketFilingForm
-from tickets.models import Channel, EvidenceField
-from tickets.transitions import CUSTOMER, STAFF, allowed_actions
+from tickets.forms import ReplyForm, TicketFilingForm
+from tickets.models import Channel
 from tickets.web import add_service_errors, go
 
 MY_TICKETS_PAGE = 20
@@ -95,31 +97,9 @@ def category_fields(request):
     return web.category_fields(request, TicketFilingForm)
 
 
-def _detail_context(request, ticket, reply_form=None, appeal_form=None):
-    user = request.user
-    actor = STAFF if ticket.customer_id != user.pk else CUSTOMER
-    return {
-        "proposal": selectors.open_proposal(ticket),
-        "decision": selectors.published_decision(ticket),
-        "appeal_form": appeal_form or AppealForm(),
-        "ticket": ticket,
-        "conversation": selectors.ticket_messages_for(user, ticket),
-        "attachments": selectors.ticket_attachments_for(user, ticket),
-        "events": selectors.ticket_events_for(user, ticket),
-        "reply_form": reply_form or ReplyForm(),
-        "actions": allowed_actions(ticket, actor),
-        "evidence_fields": [
-            (field.value, field.label, getattr(ticket, field.value))
-            for field in EvidenceField
-            if getattr(ticket, field.value) not in (None, "")
-        ],
-    }
-
-
 @login_required
 def ticket_detail(request, reference):
-    ticket = selectors.ticket_get_for_user(request.user, reference)
-    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+    return case_page(request, selectors.ticket_get_for_user(request.user, reference))
 
 
 @login_required
@@ -141,48 +121,10 @@ def ticket_reply(request, reference):
         else:
             messages.success(request, _("Your message is sent."))
             return go(request, reverse("tickets:detail", args=[ticket.reference]))
-    context = _detail_context(request, ticket, reply_form=form)
     if request.htmx:
+        context = case_context(request, ticket, reply_form=form)
         return render(request, "tickets/detail.html#reply-body", context)
-    return render(request, "tickets/detail.html", context, status=400)
-
-
-@login_required
-@require_POST
-def accept_resolution(request, reference):
-    ticket = selectors.ticket_get_for_user(request.user, reference)
-    lifecycle.resolution_accept(ticket=ticket, actor=request.user)
-    messages.success(request, _("Thank you. Your case is resolved."))
-    return redirect("tickets:detail", reference=ticket.reference)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters()
-def appeal(request, reference):
-    """Dispute a proposal or appeal a rejection, with a reason and optional new evidence."""
-    ticket = selectors.ticket_get_for_user(request.user, reference)
-    form = AppealForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            lifecycle.appeal_file(
-                ticket=ticket,
-                customer=request.user,
-                reason=form.cleaned_data["reason"],
-                files=form.cleaned_data["files"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            ticket.refresh_from_db()
-            messages.success(
-                request,
-                _("Your appeal is filed. The %(tier)s now reviews your case.")
-                % {"tier": ticket.get_tier_display()},
-            )
-            return redirect("tickets:detail", reference=ticket.reference)
-    context = _detail_context(request, ticket, appeal_form=form)
-    return render(request, "tickets/detail.html", context, status=400)
+    return case_page(request, ticket, reply_form=form, status=400)
 
 
 @login_required
@@ -194,10 +136,3 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("tickets:my_tickets")
     return render(request, "home.html")
-
-
-@login_required
-def case_file_download(request, reference):
-    """The whole case as a ZIP with a SHA-256 manifest, for what this user may see."""
-    ticket = selectors.ticket_get_for_user(request.user, reference)
-    return web.case_file_download(ticket, request.user)

@@ -63,14 +63,3 @@ def evidence_download(attachment) -> FileResponse:
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
-
-
-def case_file_download(ticket, user) -> FileResponse:
-    """The case file ZIP for what `user` may see of the case."""
-    from escalation import case_file
-
-    return private_download(
-        case_file.build(ticket, user),
-        filename=f"{ticket.reference}-case-file.zip",
-        content_type="application/zip",
-    )

@@ -45,9 +45,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "evidence",
     "accounts",
+    "sla",
     "tickets",
     "escalation",
+    "desk",
     "outbox",
 ]
 
@@ -195,6 +198,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        # The broker's exchange state, which kombu otherwise writes to ./control.
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 else:

@@ -1,73 +1,61 @@
-"""`sla-policies/`: admins manage deadlines through the same service as the Django admin."""
+"""The upper tiers' actions in the API, on the case's own paths (`tickets/{reference}/…`).
 
-from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
-from rest_framework.response import Response
-from rest_framework.viewsets import ModelViewSet
+Registered beside tickets.api's TicketViewSet under the same prefix (config/api_urls.py):
+the case's endpoints are there, these call escalation's services.
+"""
 
-from accounts import roles
-from accounts.access import StaffVerified
-from escalation import services
-from escalation.models import BusinessCalendar, SLAPolicy
-from tickets.models import Category
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
 
-
-class IsAdminRole(BasePermission):
-    message = _("Only admins manage SLA policies.")
-
-    def has_permission(self, request, view):
-        user = request.user
-        return user.is_authenticated and (user.is_superuser or roles.has_role(user, roles.ADMIN))
+from escalation import case_file
+from escalation import services as lifecycle
+from escalation.models import Verdict
+from tickets.api import serializers as s
+from tickets.api.views import CaseViewSet, case_action
+from tickets.exceptions import InvalidTransition
+from tickets.models import Resolution
 
 
-class SLAPolicySerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), allow_null=True, required=False
-    )
-    calendar = serializers.SlugRelatedField(
-        slug_field="name", queryset=BusinessCalendar.objects.all(), allow_null=True, required=False
-    )
-    due_if_filed_now = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SLAPolicy
-        fields = [
-            "id",
-            "name",
-            "tier",
-            "category",
-            "priority",
-            "first_response_target",
-            "next_response_target",
-            "resolution_target",
-            "warning_percent",
-            "calendar",
-            "due_if_filed_now",
-        ]
-        # The model's constraints are checked by the service with clear messages.
-        validators = []
-
-    def get_due_if_filed_now(self, policy) -> dict:
-        return {k: v.isoformat() for k, v in services.sla_policy_preview(policy).items()}
+class VoteInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Verdict.values)
+    rationale = serializers.CharField(max_length=20000)
+    remedy = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
 
 
-class SLAPolicyViewSet(ModelViewSet):
-    serializer_class = SLAPolicySerializer
-    permission_classes = [StaffVerified, IsAdminRole]
-    pagination_class = None
-    queryset = SLAPolicy.objects.select_related("category", "calendar").prefetch_related(
-        "calendar__hours", "calendar__holidays"
-    )
+class CaseLifecycleViewSet(CaseViewSet):
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    @action(detail=True, methods=["get"], url_path="case-file")
+    def case_file(self, request, reference=None):
+        """The whole case as a ZIP with a SHA-256 manifest, for what the caller may see."""
+        return case_file.download(self.get_object(), request.user)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.sla_policy_save(**serializer.validated_data)
 
-    def perform_update(self, serializer):
-        serializer.instance = services.sla_policy_save(
-            policy=serializer.instance, **serializer.validated_data
-        )
+def _accept(*, ticket, actor):
+    lifecycle.resolution_accept(ticket=ticket, actor=actor)
 
-    def destroy(self, request, *args, **kwargs):
-        services.sla_policy_delete(policy=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+
+def _appeal(*, ticket, actor, reason):
+    lifecycle.appeal_file(ticket=ticket, customer=actor, reason=reason)
+
+
+def _vote(*, ticket, actor, **data):
+    lifecycle.vote_cast(ticket=ticket, member=actor, **data)
+
+
+def _approve(*, ticket, actor):
+    pending = ticket.resolutions.filter(state=Resolution.State.PENDING_APPROVAL).first()
+    if pending is None:
+        raise InvalidTransition(_("No proposal of this case is waiting for approval."))
+    lifecycle.resolution_approve(resolution_id=pending.pk, approver=actor)
+
+
+for _name, _input, _call in (
+    ("escalate", s.ReasonInput, lifecycle.ticket_escalate),
+    ("accept_resolution", s.EmptyInput, _accept),
+    ("appeal", s.ReasonInput, _appeal),
+    ("vote", VoteInput, _vote),
+    ("approve_resolution", s.EmptyInput, _approve),
+):
+    setattr(CaseLifecycleViewSet, _name, case_action(_name, _input, _call))

@@ -25,7 +25,7 @@ def test_admin_changes_a_policy_and_a_new_ticket_is_due_accordingly(page_for):
     page.fill("#id_otp_token", totp_code(device))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/admin/")
-    page.goto("/admin/escalation/slapolicy/")
+    page.goto("/admin/sla/slapolicy/")
     page.get_by_role("link", name="Support: default", exact=True).click()
     page.fill("#id_first_response_target", "06:00:00")
     page.click("input[name=_save]")

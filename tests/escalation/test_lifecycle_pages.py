@@ -45,7 +45,7 @@ def test_the_proposal_shows_with_accept_and_dispute(client, proposed):
 
 
 def test_accepting_resolves_the_case(client, proposed):
-    response = client.post(reverse("tickets:accept", args=[proposed.reference]))
+    response = client.post(reverse("escalation:accept", args=[proposed.reference]))
     assert response.status_code == 302
     proposed.refresh_from_db()
     assert proposed.status == Status.RESOLVED
@@ -53,7 +53,7 @@ def test_accepting_resolves_the_case(client, proposed):
 
 def test_disputing_with_new_evidence_appeals(client, proposed):
     response = client.post(
-        reverse("tickets:appeal", args=[proposed.reference]),
+        reverse("escalation:appeal", args=[proposed.reference]),
         {"reason": "I was charged three times, not twice.", "files": [png_upload("fees.png")]},
     )
     assert response.status_code == 302
@@ -63,7 +63,7 @@ def test_disputing_with_new_evidence_appeals(client, proposed):
 
 
 def test_an_appeal_without_a_reason_keeps_the_page_and_says_why(client, proposed):
-    response = client.post(reverse("tickets:appeal", args=[proposed.reference]), {"reason": " "})
+    response = client.post(reverse("escalation:appeal", args=[proposed.reference]), {"reason": " "})
     assert response.status_code == 400
     assert "Tell us what you disagree with." in response.content.decode()
     proposed.refresh_from_db()
@@ -72,18 +72,18 @@ def test_an_appeal_without_a_reason_keeps_the_page_and_says_why(client, proposed
 
 def test_another_customer_cannot_answer(client, proposed):
     client.force_login(CustomerFactory())
-    assert client.post(reverse("tickets:accept", args=[proposed.reference])).status_code == 404
+    assert client.post(reverse("escalation:accept", args=[proposed.reference])).status_code == 404
     assert (
         client.post(
-            reverse("tickets:appeal", args=[proposed.reference]), {"reason": "x"}
+            reverse("escalation:appeal", args=[proposed.reference]), {"reason": "x"}
         ).status_code
         == 404
     )
 
 
 def test_accepting_twice_is_a_409(client, proposed):
-    client.post(reverse("tickets:accept", args=[proposed.reference]))
-    assert client.post(reverse("tickets:accept", args=[proposed.reference])).status_code == 409
+    client.post(reverse("escalation:accept", args=[proposed.reference]))
+    assert client.post(reverse("escalation:accept", args=[proposed.reference])).status_code == 409
 
 
 def test_the_published_decision_is_shown_with_its_reasons(client, proposed):

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from escalation import services as lifecycle
 from escalation import sweep
-from escalation.models import Outcome, SLARecord
+from sla.models import Outcome, SLARecord
 from tests.factories import AgentFactory, CustomerFactory, category
 from tickets import services
 from tickets.models import EventKind, Ticket, TicketEvent, Tier
@@ -185,7 +186,7 @@ def test_the_sweep_moves_a_case_as_a_person_escalating_it_would():
     agent = AgentFactory()
     services.ticket_claim(ticket=by_hand, actor=agent)
     with time_machine.travel(later(49), tick=False):
-        services.ticket_escalate(ticket=by_hand, actor=agent, reason="Large loss.")
+        lifecycle.ticket_escalate(ticket=by_hand, actor=agent, reason="Large loss.")
         assert sweep.sweep(now=timezone.now()).escalated == [by_sweep.pk]
     by_hand.refresh_from_db(), by_sweep.refresh_from_db()
     fields = ["tier", "status", "assignee_id", *sweep.clock.START_FIELDS]

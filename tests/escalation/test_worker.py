@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from escalation.models import Outcome, SLAPolicy, SLARecord, Target
+from sla.models import Outcome, SLAPolicy, SLARecord, Target
 from tests.factories import CustomerFactory, category
 from tickets import services
 from tickets.models import EventKind, Ticket, TicketEvent, Tier

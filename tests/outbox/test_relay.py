@@ -12,8 +12,8 @@ from kombu.exceptions import OperationalError
 from escalation import sweep
 from outbox import relay
 from outbox.models import Message
-from tests.escalation.test_clock import file_kyc
 from tests.factories import CustomerFactory
+from tests.sla.test_clock import file_kyc
 from tests.tickets.test_api import WITHDRAWAL, client_for
 from tickets.models import Ticket
 

@@ -62,7 +62,7 @@ def test_filing_creates_a_new_ticket_routed_to_the_category_team(
     assert ticket.priority == "high"
     assert ticket.txid == TRON_TXID
     assert ticket.amount == Decimal("1520.35")
-    # high priority: a first reply within 24 hours (escalation.sla defaults)
+    # high priority: a first reply within 24 hours (the default policies)
     assert ticket.first_response_due_at == timezone.now() + timedelta(hours=24)
     kinds = list(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))
     assert kinds == [EventKind.FILED, EventKind.EVIDENCE]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from accounts.models import Team
+from escalation import services as lifecycle
 from tests.factories import AgentFactory, CustomerFactory, TicketFactory, category
 from tickets import services
 from tickets.exceptions import InvalidTransition, NotAllowed
@@ -124,20 +125,20 @@ def test_a_new_proposal_withdraws_the_last(agent):
 def test_escalate_by_hand_moves_up_with_the_new_tiers_clock(agent):
     ticket = filed()
     services.ticket_claim(ticket=ticket, actor=agent)
-    services.ticket_escalate(ticket=ticket, actor=agent, reason="Loss above 10,000 USDT")
+    lifecycle.ticket_escalate(ticket=ticket, actor=agent, reason="Loss above 10,000 USDT")
     ticket.refresh_from_db()
     assert ticket.tier == Tier.APPEAL_CENTER and ticket.assignee is None
     assert ticket.sla_policy.tier == Tier.APPEAL_CENTER
     event = ticket.events.get(kind=EventKind.TIER)
     assert event.data == {"reason": "manual", "note": "Loss above 10,000 USDT"}
     with pytest.raises(ValidationError):
-        services.ticket_escalate(ticket=ticket, actor=agent, reason="")
+        lifecycle.ticket_escalate(ticket=ticket, actor=agent, reason="")
 
 
 def test_no_tier_above_the_committee(agent):
     ticket = TicketFactory(status=Status.OPEN, tier=Tier.DISPUTE_COMMITTEE)
     with pytest.raises(InvalidTransition, match="final"):
-        services.ticket_escalate(ticket=ticket, actor=agent, reason="more")
+        lifecycle.ticket_escalate(ticket=ticket, actor=agent, reason="more")
 
 
 def test_priority_change_moves_the_deadlines_to_the_new_policy(agent):

@@ -214,9 +214,3 @@ class ResolutionOutput(serializers.ModelSerializer):
     class Meta:
         model = Resolution
         fields = ["id", "tier", "kind", "summary", "amount", "asset", "state", "created_at"]
-
-
-class VoteInput(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["uphold", "modify", "overturn"])
-    rationale = serializers.CharField(max_length=20000)
-    remedy = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")

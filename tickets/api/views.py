@@ -1,4 +1,8 @@
-"""The REST API of DESIGN.md: each endpoint parses input, calls a service or selector, renders."""
+"""The REST API of DESIGN.md: each endpoint parses input, calls a service or selector, renders.
+
+The case's own endpoints are here; escalation.api adds the upper tiers' actions on the same
+`tickets/{reference}/…` paths (escalate, accept, appeal, vote, approve, the case file).
+"""
 
 import hashlib
 import json
@@ -21,12 +25,11 @@ from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 from accounts import two_factor
 from accounts.models import User
 from accounts.roles import is_staff_member
-from escalation import services as lifecycle
 from tickets import selectors, services, web
 from tickets.api import serializers as s
 from tickets.api.filters import TicketFilter
-from tickets.exceptions import InvalidTransition, NotAllowed
-from tickets.models import Channel, Resolution, Ticket
+from tickets.exceptions import NotAllowed
+from tickets.models import Channel, Ticket
 
 
 class TokenView(APIView):
@@ -97,9 +100,11 @@ def _request_hash(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class TicketViewSet(GenericViewSet):
+class CaseViewSet(GenericViewSet):
+    """What every `tickets/{reference}/…` endpoint shares: the case the caller may see, and
+    the detail it answers with (escalation.api builds on this too)."""
+
     lookup_field = "reference"
-    filterset_class = TicketFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     queryset = Ticket.objects.none()  # for the schema; requests use get_queryset()
@@ -121,6 +126,10 @@ class TicketViewSet(GenericViewSet):
             "attachments": selectors.ticket_attachments_for(user, ticket),
         }
         return Response(s.TicketDetailOutput(ticket, context=context).data, status=status_code)
+
+
+class TicketViewSet(CaseViewSet):
+    filterset_class = TicketFilter
 
     @extend_schema(responses=s.TicketListOutput(many=True))
     def list(self, request):
@@ -202,14 +211,8 @@ class TicketViewSet(GenericViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(responses={(200, "application/zip"): bytes})
-    @action(detail=True, methods=["get"], url_path="case-file")
-    def case_file(self, request, reference=None):
-        """The whole case as a ZIP with a SHA-256 manifest, for what the caller may see."""
-        return web.case_file_download(self.get_object(), request.user)
 
-
-def _staff_action(name: str, input_serializer, call, *, url_path: str | None = None):
+def case_action(name: str, input_serializer, call, *, url_path: str | None = None):
     """One `POST tickets/{reference}/{action}/`: parse the body, call one service, show the case."""
 
     @extend_schema(request=input_serializer, responses={200: s.TicketDetailOutput})
@@ -222,25 +225,6 @@ def _staff_action(name: str, input_serializer, call, *, url_path: str | None = N
 
     view.__name__ = name
     return action(detail=True, methods=["post"], url_path=url_path or name.replace("_", "-"))(view)
-
-
-def _accept(*, ticket, actor):
-    lifecycle.resolution_accept(ticket=ticket, actor=actor)
-
-
-def _appeal(*, ticket, actor, reason):
-    lifecycle.appeal_file(ticket=ticket, customer=actor, reason=reason)
-
-
-def _vote(*, ticket, actor, **data):
-    lifecycle.vote_cast(ticket=ticket, member=actor, **data)
-
-
-def _approve(*, ticket, actor):
-    pending = ticket.resolutions.filter(state=Resolution.State.PENDING_APPROVAL).first()
-    if pending is None:
-        raise InvalidTransition(_("No proposal of this case is waiting for approval."))
-    lifecycle.resolution_approve(resolution_id=pending.pk, approver=actor)
 
 
 def _propose(*, ticket, actor, **data):
@@ -261,17 +245,12 @@ for _name, _input, _call in (
     ("assign", s.AssignInput, services.ticket_assign),
     ("request_info", s.BodyInput, _request_info),
     ("propose_resolution", s.ProposeResolutionInput, _propose),
-    ("escalate", s.ReasonInput, services.ticket_escalate),
     ("reject", s.ReasonInput, services.ticket_reject),
     ("change_priority", s.ChangePriorityInput, services.ticket_change_priority),
     ("change_category", s.ChangeCategoryInput, services.ticket_change_category),
     ("merge", s.MergeInput, _merge),
-    ("accept_resolution", s.EmptyInput, _accept),
-    ("appeal", s.ReasonInput, _appeal),
-    ("vote", s.VoteInput, _vote),
-    ("approve_resolution", s.EmptyInput, _approve),
 ):
-    setattr(TicketViewSet, _name, _staff_action(_name, _input, _call))
+    setattr(TicketViewSet, _name, case_action(_name, _input, _call))
 
 
 class AttachmentDownloadView(APIView):

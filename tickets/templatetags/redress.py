@@ -1,8 +1,8 @@
 from django import forms, template
 
 from accounts import roles
-from tickets import display
-from tickets.chains import explorer_url
+from evidence.chains import explorer_url
+from tickets import labels
 
 register = template.Library()
 
@@ -57,6 +57,5 @@ def plain_amount(value) -> str:
     return format(value.normalize(), "f")
 
 
-# Case pages word a status and a deadline as the queue's rows do (tickets.display).
-register.filter(display.staff_status)
-register.simple_tag(display.sla_countdown)
+# Staff pages (the desk's and the committee's) word a status as the queue's rows do.
+register.filter(labels.staff_status)

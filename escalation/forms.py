@@ -1,0 +1,27 @@
+"""Forms of the committee's pages: what a member typed, for the services to judge."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class VoteForm(forms.Form):
+    """What the member typed; escalation.services.vote_cast decides what is valid."""
+
+    # Radio buttons drawn by the template from `Verdict`; any other value is the service's to refuse.
+    decision = forms.CharField(label=_("Decision"), required=False)
+    rationale = forms.CharField(
+        label=_("Rationale"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Published to the customer with the decision if it is the majority's."),
+    )
+    remedy = forms.CharField(
+        label=_("Remedy"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required to modify or overturn: what the exchange must do."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rationale"].show_required = True

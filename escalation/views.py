@@ -1,0 +1,179 @@
+"""Staff pages of the upper tiers: the four-eyes approval inbox and the committee's panels.
+
+The customer's side (accept, appeal, the case file) is in escalation/case_views.py.
+Thin like tickets.views: parse, call one service, render. Who may open a page is
+decided here and answered with 404 otherwise (never reveal what you may not see): the
+approval inbox is for appeal officers and admins, the panel inbox for committee members,
+and a case's vote page only for the members who sit on its panel. The services check
+again, and their NotAllowed / InvalidTransition become the 403 / 409 page
+(config.web_errors).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import roles
+from accounts.access import staff_page
+from escalation import services as lifecycle
+from escalation.forms import VoteForm
+from escalation.models import Panel, PanelSeat, Verdict, Vote
+from tickets import selectors as ticket_selectors
+from tickets.labels import event_details
+from tickets.models import EventKind, EvidenceField, Resolution, Ticket
+from tickets.web import add_service_errors
+
+RECENT_DECISIONS = 20
+
+
+def _require_any_role(user, *allowed: str) -> None:
+    if not (user.is_superuser or any(roles.has_role(user, role) for role in allowed)):
+        raise Http404
+
+
+# The approval inbox (four eyes)
+
+
+@staff_page
+@require_GET
+def approvals(request):
+    """Compensation proposals above the limit, waiting for someone other than the proposer."""
+    _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
+    pending = (
+        Resolution.objects.filter(state=Resolution.State.PENDING_APPROVAL)
+        .select_related("ticket", "asset", "proposed_by")
+        .order_by("created_at", "id")
+    )
+    return render(request, "staff/approvals/inbox.html", {"pending": pending})
+
+
+@staff_page
+@require_POST
+def approve(request, resolution_id: int):
+    _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
+    resolution = get_object_or_404(Resolution.objects.select_related("ticket"), pk=resolution_id)
+    lifecycle.resolution_approve(resolution_id=resolution.pk, approver=request.user)
+    messages.success(
+        request,
+        _("Approved. The customer of %(ref)s now sees the proposal and can accept or dispute it.")
+        % {"ref": resolution.ticket.reference},
+    )
+    return redirect("staff:approvals")
+
+
+# The committee: the member's panels, and one case's vote page
+
+
+@staff_page
+@require_GET
+def panels(request):
+    """The cases this member sits on: open ones first, with whether their vote is in."""
+    _require_any_role(request.user, roles.COMMITTEE)
+    seats = (
+        PanelSeat.objects.filter(member=request.user)
+        .select_related("panel__ticket__category")
+        .annotate(
+            voted=Exists(Vote.objects.filter(panel=OuterRef("panel"), member=OuterRef("member")))
+        )
+    )
+    sitting = seats.filter(panel__state=Panel.State.SITTING).order_by("panel__created_at")
+    decided = seats.filter(panel__state=Panel.State.DECIDED).order_by("-panel__decided_at")
+    return render(
+        request,
+        "staff/committee/inbox.html",
+        {"sitting": sitting, "decided": decided[:RECENT_DECISIONS]},
+    )
+
+
+def _seat(request, reference: str) -> tuple[Ticket, Panel]:
+    """The case and the panel this member sits on; 404 for everyone else, staff included."""
+    ticket = ticket_selectors.ticket_get_for_user(request.user, reference)
+    panel = (
+        Panel.objects.filter(ticket=ticket, seats__member=request.user)
+        .order_by("-created_at")
+        .first()
+    )
+    if panel is None:
+        raise Http404
+    return ticket, panel
+
+
+def _case_context(request, ticket: Ticket, panel: Panel, form: VoteForm | None = None) -> dict:
+    user = request.user
+    my_vote = panel.votes.filter(member=user).first()
+    if form is None and panel.state == Panel.State.SITTING:
+        initial = (
+            {"decision": my_vote.decision, "rationale": my_vote.rationale, "remedy": my_vote.remedy}
+            if my_vote
+            else {}
+        )
+        form = VoteForm(initial=initial)
+    votes_cast = panel.votes.count()
+    events = ticket_selectors.ticket_events_for(user, ticket)
+    if panel.state == Panel.State.SITTING:
+        # Members vote independently: the others' votes stay hidden until the decision.
+        events = events.exclude(Q(kind=EventKind.VOTE) & ~Q(actor=user))
+    return {
+        "ticket": ticket,
+        "panel": panel,
+        "form": form if panel.state == Panel.State.SITTING else None,
+        "verdicts": Verdict.choices,
+        "my_vote": my_vote,
+        "votes_cast": votes_cast,
+        # Everyone voted and no decision: members revise until a majority emerges.
+        "no_majority": panel.state == Panel.State.SITTING and votes_cast >= panel.size,
+        "conversation": ticket_selectors.ticket_messages_for(user, ticket),
+        "attachments": ticket_selectors.ticket_attachments_for(user, ticket),
+        "timeline": [(event, event_details(event)) for event in events],
+        "resolutions": ticket.resolutions.select_related("asset", "proposed_by", "approved_by"),
+        "appeals": ticket.appeals.order_by("created_at", "id"),
+        "evidence_fields": [
+            (field.value, field.label, getattr(ticket, field.value))
+            for field in EvidenceField
+            if getattr(ticket, field.value) not in (None, "")
+        ],
+    }
+
+
+@staff_page
+@require_GET
+def case(request, reference):
+    """The whole case file on one page, with this member's vote."""
+    ticket, panel = _seat(request, reference)
+    return render(request, "staff/committee/case.html", _case_context(request, ticket, panel))
+
+
+@staff_page
+@require_POST
+def vote(request, reference):
+    ticket, panel = _seat(request, reference)
+    form = VoteForm(request.POST)
+    form.is_valid()  # every field is optional text: this only fills cleaned_data
+    data = form.cleaned_data
+    try:
+        lifecycle.vote_cast(
+            ticket=ticket,
+            member=request.user,
+            decision=data["decision"],
+            rationale=data["rationale"],
+            remedy=data["remedy"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        context = _case_context(request, ticket, panel, form=form)
+        return render(request, "staff/committee/case.html", context, status=400)
+    panel.refresh_from_db(fields=["state"])
+    if panel.state == Panel.State.DECIDED:
+        messages.success(request, _("Your vote decided the case: the decision is published."))
+    else:
+        messages.success(
+            request, _("Your vote is recorded. You can revise it until the decision is published.")
+        )
+    return redirect(reverse("staff:committee_case", args=[ticket.reference]))
