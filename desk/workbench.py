@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,8 @@ from tickets.labels import event_details
 from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.transitions import STAFF, allowed_actions
 from tickets.web import add_service_errors, go
+
+STOP_POLLING = 286  # htmx's status code for "stop polling"
 
 
 @dataclass(frozen=True)
@@ -535,7 +537,9 @@ def ticket_presence(request, reference):
         .first()
     )
     if ticket_id is None:
-        raise Http404
+        # Not (or no longer) the reader's to read: an escalation handed it to the next
+        # tier while the page was open. 286 tells htmx to stop polling, and says nothing.
+        return HttpResponse(status=STOP_POLLING)
     viewers = presence.presence_heartbeat(ticket_id=ticket_id, user=request.user)
     return render(request, "staff/partials/_presence.html", {"viewers": viewers})
 
