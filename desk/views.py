@@ -39,7 +39,7 @@ from desk.forms import (
 from desk.queue import VIEWS, queue_counts, queue_page
 from tickets import authority, selectors, services, web
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
-from tickets.models import Ticket
+from tickets.models import Ticket, Tier
 from tickets.web import add_service_errors, go
 
 QUEUE_PAGE_SIZE = 50
@@ -98,6 +98,7 @@ def queue(request):
         "first_page_url": _url(request, cursor=None) if request.GET.get("cursor") else "",
         "refresh_url": request.get_full_path(),
         "bulk_actions": _bulk_actions(request.user),
+        "can_file": _may_file(request.user),
     }
     if request.htmx:
         return render(request, "staff/queue.html#queue-refresh", context)
@@ -211,9 +212,15 @@ def attachment_preview(request, attachment_id):
 # Filing on a customer's behalf
 
 
+def _may_file(user: User) -> bool:
+    return authority.grant(user, Tier.SUPPORT, "file_for_customer") is not None
+
+
 @staff_page
 @sensitive_post_parameters()
 def file_for_customer(request):
+    if not _may_file(request.user):
+        raise Http404  # the committee and appeal officers do not take complaints by phone
     form = StaffFilingForm(
         request.POST or None,
         request.FILES or None,

@@ -3,11 +3,13 @@
 It holds the conversation, structured fields, proposals, votes and decision, the audit
 timeline as readable HTML and as JSON, every evidence file, and `manifest.json` with the
 SHA-256 of each of those files and, for evidence, the SHA-256 of the file as it was
-received beside that of the stored copy. It holds what its reader may see (the one
-scoping of tickets.selectors): a customer's file has no internal note, internal event or
-staff email in it; a panel member's has no other member's vote before the decision. `manifest.sig` is an HMAC of the manifest under a key
-derived from the server's secret, so the exchange can also prove the file came from it;
-`manage.py verify_case_file` checks both.
+received beside that of the stored copy. `manifest.sig` is an HMAC of the manifest under
+a key derived from the server's secret, so the exchange can also prove the file came from
+it; `manage.py verify_case_file` checks both.
+
+It holds what its reader may see (the one scope of tickets.selectors): a customer's file
+has no internal note, internal event or staff email in it; a panel member's has no other
+member's vote before the decision, and no member's email at all.
 """
 
 from __future__ import annotations
@@ -194,9 +196,7 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
     with translation.override(language):
         # Customers see staff by the name they work under, never an email; staff read the
         # display names (a member's email stays off the file even for the panel).
-        names = {
-            e.pk: _name(e.actor, ticket, for_customer) if e.actor_id else "system" for e in events
-        }
+        names = {e.pk: _name(e.actor, ticket, for_customer) for e in events}
         timeline = [
             {
                 "at": e.created_at,

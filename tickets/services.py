@@ -43,6 +43,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    Tier,
 )
 from tickets.selectors import open_duplicates
 from tickets.transitions import CUSTOMER, STAFF
@@ -147,8 +148,12 @@ def ticket_file(
     Unless `allow_duplicate`, an open case of the customer's with the same TxID or order
     ID stops the filing with DuplicateTicket, so the caller can offer to add to it instead.
     """
-    if filed_by.pk != customer.pk and not is_staff_member(filed_by):
-        raise NotAllowed(_("Only staff may file a case for someone else."))
+    on_behalf = None
+    if filed_by.pk != customer.pk:
+        if not is_staff_member(filed_by):
+            raise NotAllowed(_("Only staff may file a case for someone else."))
+        # A new case starts at support: those who work it take complaints for customers.
+        on_behalf = authority.require(filed_by, Tier.SUPPORT, "file_for_customer")
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
 
@@ -207,6 +212,7 @@ def ticket_file(
         **cleaned,
     )
     clock.start_tier(ticket, now, clock.PolicyBook.load())
+    ticket._correction_by = filed_by.pk if on_behalf and on_behalf.correction else None
     for _attempt in range(5):
         ticket.reference = new_reference()
         try:

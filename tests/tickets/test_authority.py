@@ -426,3 +426,34 @@ def test_an_agent_of_every_team_cannot_take_over_a_committee_case():
         case.ticket.refresh_from_db()
         assert case.ticket.assignee is None and case.ticket.tier == C, action
         assert not case.ticket.messages.exists(), action
+
+
+def test_only_those_who_work_support_take_a_complaint_for_a_customer(client):
+    customer = CustomerFactory()
+    body = {
+        "customer": customer.email,
+        "category": "other",
+        "subject": "Called in",
+        "description": "The customer phoned about a missing bonus.",
+        "channel": "phone",
+    }
+    people = {
+        "agent": AgentFactory(),
+        "appeal_officer": UserFactory(role="appeal_officer", is_staff=True),
+        "committee": UserFactory(role="committee", is_staff=True),
+        "admin": UserFactory(role="admin", is_staff=True),
+    }
+    for role, person in people.items():
+        api = APIClient()
+        api.force_authenticate(person)
+        response = api.post("/api/v1/tickets/", body, format="json")
+        may = role in ("agent", "admin")
+        assert response.status_code == (201 if may else 403), role
+        login_verified(client, person)
+        assert client.get(reverse("staff:file")).status_code == (200 if may else 404), role
+    filed = Ticket.objects.get(filed_by=people["admin"])
+    assert filed.events.get(kind=EventKind.FILED).data["correction"] is True
+    assert (
+        "correction"
+        not in Ticket.objects.get(filed_by=people["agent"]).events.get(kind=EventKind.FILED).data
+    )
