@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.models import User
 from accounts.roles import is_staff_member
 from evidence.fields import clean_amount, clean_fields
@@ -617,7 +618,10 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, assignee=None, team=Non
 
 
 def _route_round_robin(ticket: Ticket) -> None:
-    """A new case goes to the next available member of its team, in turn, if the team wants."""
+    """A new case goes to the next available agent of its team, in turn, if the team wants.
+
+    Only agents: a new case is at support, and only those who work a tier are assigned there.
+    """
     from accounts.models import Team
 
     if ticket.team_id is None:
@@ -626,7 +630,8 @@ def _route_round_robin(ticket: Ticket) -> None:
     if not team.round_robin:
         return
     members = list(
-        team.members.filter(is_active=True, is_available=True)
+        team.members.filter(is_active=True, is_available=True, groups__name=roles.AGENT)
+        .distinct()
         .order_by("pk")
         .values_list("pk", flat=True)
     )
