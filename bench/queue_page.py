@@ -127,12 +127,15 @@ def ensure_agent(email: str):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts import roles
-    from accounts.models import User
+    from accounts.models import Team, User
 
-    user, _created = User.objects.get_or_create(
+    user, created = User.objects.get_or_create(
         email=email, defaults={"full_name": "Bench queue agent", "is_staff": True}
     )
     user.groups.add(Group.objects.get(name=roles.AGENT))
+    if created:
+        # An agent reads its teams' support cases (tickets.selectors): a new one reads all.
+        user.teams.set(Team.objects.all())
     if not user.check_password(PASSWORD):
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])

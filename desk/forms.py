@@ -187,9 +187,12 @@ class BulkActionForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "RD-XXXX-XXXX", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args, teams=(), **kwargs):
+    def __init__(self, *args, teams=(), actions=(BULK_ASSIGN, BULK_PRIORITY, BULK_MERGE), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = [("", _("or a team…")), *((t.code, t.name) for t in teams)]
+        # Only what the user may do at some tier (tickets.authority); each row is checked too.
+        action = self.fields["action"]
+        action.choices = [(value, label) for value, label in action.choices if value in actions]
 
     def clean(self):
         data = super().clean()
@@ -206,6 +209,19 @@ class BulkActionForm(forms.Form):
 
 
 # The workbench: one small form per action, each posted to its own view.
+
+
+class OpenAnywayForm(forms.Form):
+    """A supervisor's reason for opening a case outside their scope (kept in its audit trail)."""
+
+    reason = forms.CharField(
+        label=_("Why do you open this case?"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("For example: customer's complaint to the regulator")}
+        ),
+    )
 
 
 class MessageForm(forms.Form):

@@ -1,5 +1,8 @@
 """The agent queue: named views, filters, search and keyset pagination in deadline order.
 
+It lists only the cases the user may read (tickets.selectors.case_scope): the views and
+filters narrow that, never widen it.
+
 Every view is a range scan over a partial index on open cases ordered by
 (escalation_due_at, id), nearest deadline first and cases with no running clock last,
 so page 1000 costs what page 1 costs and a page is a fixed number of queries.
@@ -21,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from tickets import search
 from tickets.models import OPEN_STATUSES, Status, Ticket, Tier
+from tickets.selectors import case_scope
 
 BREACHING_SOON = timedelta(hours=4)
 
@@ -76,7 +80,8 @@ def queue_tickets(
     user: User, filters: QueueFilters, now: datetime | None = None
 ) -> QuerySet[Ticket]:
     now = now or timezone.now()
-    tickets = Ticket.objects.filter(status__in=_statuses(filters))
+    # Only the cases the user may read (tickets.selectors): teams and tiers, panels.
+    tickets = Ticket.objects.filter(case_scope(user, now), status__in=_statuses(filters))
     if filters.view in VIEWS:
         tickets = tickets.filter(_view_filter(filters.view, user, now))
     for name in ("tier", "priority", "channel"):
@@ -191,6 +196,8 @@ def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
             if view == "waiting":
                 condition = Q(status=Status.PENDING_CUSTOMER)
             aggregates[view] = Count("pk", filter=condition)
-        counts = Ticket.objects.filter(status__in=OPEN_STATUSES).aggregate(**aggregates)
+        counts = Ticket.objects.filter(case_scope(user, now), status__in=OPEN_STATUSES).aggregate(
+            **aggregates
+        )
         cache.set(key, counts, COUNTS_TTL)
     return counts

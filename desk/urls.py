@@ -18,6 +18,7 @@ urlpatterns = [
         name="attachment_preview",
     ),
     path("tickets/<str:reference>/", workbench.ticket_workbench, name="ticket"),
+    path("tickets/<str:reference>/open-anyway/", workbench.ticket_open_anyway, name="open_anyway"),
     path("tickets/<str:reference>/claim/", workbench.ticket_claim, name="claim"),
     path("tickets/<str:reference>/assign/", workbench.ticket_assign, name="assign"),
     path("tickets/<str:reference>/reply/", workbench.ticket_reply, name="reply"),

@@ -30,15 +30,16 @@ from desk.display import queue_rows
 from desk.forms import (
     ALL_OPEN,
     BULK_ASSIGN,
+    BULK_MERGE,
     BULK_PRIORITY,
     BulkActionForm,
     QueueFilterForm,
     StaffFilingForm,
 )
 from desk.queue import VIEWS, queue_counts, queue_page
-from tickets import selectors, services, web
+from tickets import authority, selectors, services, web
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
-from tickets.models import Ticket
+from tickets.models import Ticket, Tier
 from tickets.web import add_service_errors, go
 
 QUEUE_PAGE_SIZE = 50
@@ -59,6 +60,14 @@ def _url(request, **changes) -> str:
 
 
 # The queue
+
+# Each bulk action and the move it takes on every ticked case.
+_BULK_MOVES = {BULK_ASSIGN: "assign", BULK_PRIORITY: "change_priority", BULK_MERGE: "merge"}
+
+
+def _bulk_actions(user: User) -> list[str]:
+    """The bulk actions `user` may take at some tier; the bar is hidden when there are none."""
+    return [bulk for bulk, move in _BULK_MOVES.items() if authority.works_anywhere(user, move)]
 
 
 @staff_page
@@ -88,10 +97,15 @@ def queue(request):
         "next_page_url": _url(request, cursor=page.next_cursor) if page.next_cursor else "",
         "first_page_url": _url(request, cursor=None) if request.GET.get("cursor") else "",
         "refresh_url": request.get_full_path(),
+        "bulk_actions": _bulk_actions(request.user),
+        "can_file": _may_file(request.user),
     }
     if request.htmx:
         return render(request, "staff/queue.html#queue-refresh", context)
-    context.update(bulk_form=BulkActionForm(teams=teams), staff_members=assignees.staff_members())
+    context.update(
+        bulk_form=BulkActionForm(teams=teams, actions=context["bulk_actions"]),
+        staff_members=assignees.staff_members(),
+    )
     return render(request, "staff/queue.html", context)
 
 
@@ -122,7 +136,7 @@ def _bulk_operation(actor: User, data: dict) -> tuple[Callable[[Ticket], object]
             ),
             lambda refs: _("Priority changed: %(refs)s.") % {"refs": refs},
         )
-    into = Ticket.objects.filter(reference=data["into"]).first()
+    into = selectors.tickets_visible_to(actor).filter(reference=data["into"]).first()
     if into is None:
         raise ValidationError(
             _("There is no case %(ref)s to merge into.") % {"ref": data["into"]}, code="invalid"
@@ -141,7 +155,9 @@ def _bulk_operation(actor: User, data: dict) -> tuple[Callable[[Ticket], object]
 def queue_bulk(request):
     """One service call per ticked row; a summary says what was done and what was refused."""
     back = _back_to_queue(request)
-    form = BulkActionForm(request.POST, teams=Team.objects.all())
+    form = BulkActionForm(
+        request.POST, teams=Team.objects.all(), actions=_bulk_actions(request.user)
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -153,7 +169,8 @@ def queue_bulk(request):
         messages.error(request, " ".join(error.messages))
         return redirect(back)
     references = form.cleaned_data["tickets"]
-    found = {t.reference: t for t in Ticket.objects.filter(reference__in=references)}
+    visible = selectors.tickets_visible_to(request.user).filter(reference__in=references)
+    found = {t.reference: t for t in visible}
     done, refused = [], []
     for reference in references:
         ticket = found.get(reference)
@@ -195,9 +212,15 @@ def attachment_preview(request, attachment_id):
 # Filing on a customer's behalf
 
 
+def _may_file(user: User) -> bool:
+    return authority.grant(user, Tier.SUPPORT, "file_for_customer") is not None
+
+
 @staff_page
 @sensitive_post_parameters()
 def file_for_customer(request):
+    if not _may_file(request.user):
+        raise Http404  # the committee and appeal officers do not take complaints by phone
     form = StaffFilingForm(
         request.POST or None,
         request.FILES or None,

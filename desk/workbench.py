@@ -1,8 +1,9 @@
 """The case workbench: one case with everything staff may do to it now.
 
 Every action is one service call through `_act`, which shows the form again as typed when
-the service refuses. Which actions appear is decided by the transition table; the
-services enforce it again.
+the service refuses. Which actions appear is decided by the transition table and by who
+works the case's tier (tickets.authority); the services enforce both again. A supervisor
+asking for a case outside their scope is offered to open it anyway, which is recorded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +34,7 @@ from desk.forms import (
     EscalateForm,
     MergeForm,
     MessageForm,
+    OpenAnywayForm,
     PriorityForm,
     ProposeResolutionForm,
     RejectForm,
@@ -40,11 +42,13 @@ from desk.forms import (
 )
 from escalation import services as lifecycle
 from sla.models import Target
-from tickets import selectors, services
+from tickets import authority, selectors, services
 from tickets.labels import event_details
 from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.transitions import STAFF, allowed_actions
 from tickets.web import add_service_errors, go
+
+STOP_POLLING = 286  # htmx's status code for "stop polling"
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,11 @@ def _ticket(request, reference: str) -> Ticket:
         raise Http404 from None
 
 
+def _grants(user: User, ticket: Ticket) -> dict[str, authority.Grant]:
+    """The staff moves the case allows now that `user` may take at its tier, and how."""
+    return authority.allowed(user, ticket.tier, allowed_actions(ticket, STAFF))
+
+
 def _initial(action: Action, ticket: Ticket, newest_message: int) -> dict:
     if action in COMPOSE_ACTIONS:
         return {"seen": newest_message}
@@ -184,7 +193,8 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
     user = request.user
     conversation = list(selectors.ticket_messages_for(user, ticket))
     newest = max((m.pk for m in conversation), default=0)
-    allowed = allowed_actions(ticket, STAFF)
+    grants = _grants(user, ticket)
+    allowed = set(grants)
     forms_by_name = {
         action.name: action.form(prefix=action.name, initial=_initial(action, ticket, newest))
         for action in (*COMPOSE_ACTIONS, *SIDE_ACTIONS)
@@ -205,8 +215,11 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         "proposal": ticket.resolutions.filter(state=Resolution.State.PROPOSED)
         .select_related("asset", "proposed_by")
         .first(),
-        "merged": ticket.merged.only("reference", "subject"),
-        "other_cases": Ticket.objects.filter(customer_id=ticket.customer_id)
+        "merged": Ticket.objects.filter(selectors.case_scope(user), merged_into=ticket).only(
+            "reference", "subject"
+        ),
+        "other_cases": selectors.tickets_visible_to(user)
+        .filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
         .select_related("category")
         .order_by("-created_at")[:20],
@@ -217,6 +230,8 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         ],
         "customer_language": dict(settings.LANGUAGES).get(canned.customer_language(ticket), ""),
         "can_claim": CLAIM.transition in allowed and ticket.assignee_id != user.pk,
+        # An admin working a tier that is not theirs: every action is a recorded correction.
+        "correcting": any(g.correction for g in grants.values()),
         # The stale-message warning belongs to the form that was sent, not its neighbours.
         "compose": [
             (a, forms_by_name[a.name], stale if failed and failed[0] is a else ())
@@ -237,8 +252,43 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
 @staff_page
 @require_GET
 def ticket_workbench(request, reference):
+    outside = selectors.ticket_outside_scope(request.user, reference)
+    if outside is not None:
+        return _open_anyway_page(request, outside, OpenAnywayForm())
     ticket = _ticket(request, reference)
     return render(request, "staff/ticket.html", _workbench_context(request, ticket))
+
+
+@staff_page
+@require_POST
+def ticket_open_anyway(request, reference):
+    """A supervisor opens a case outside their scope; the audit trail records it and why."""
+    ticket = selectors.ticket_outside_scope(request.user, reference)
+    if ticket is None:
+        # Already theirs to read, or not a supervisor (then it is a 404 as any other case).
+        return go(request, reverse("staff:ticket", args=[_ticket(request, reference).reference]))
+    form = OpenAnywayForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_open_anyway(
+                ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.warning(
+                request,
+                _("You opened %(ref)s outside your teams and tiers; its audit trail says so.")
+                % {"ref": ticket.reference},
+            )
+            return go(request, reverse("staff:ticket", args=[ticket.reference]))
+    return _open_anyway_page(request, ticket, form, status=400)
+
+
+def _open_anyway_page(request, ticket: Ticket, form: OpenAnywayForm, status: int = 200):
+    # 200, not 403: the page is an offer to a supervisor, not a refusal.
+    context = {"ticket": ticket, "form": form, "open_anyway_hours": selectors.OPEN_ANYWAY_HOURS}
+    return render(request, "staff/open_anyway.html", context, status=status)
 
 
 def _written_since(ticket: Ticket, seen: int | None, reader: User) -> list:
@@ -251,6 +301,14 @@ def _written_since(ticket: Ticket, seen: int | None, reader: User) -> list:
         .select_related("author")
         .order_by("pk")
     )
+
+
+def _after(user: User, ticket: Ticket) -> str:
+    """Back to the case, or to the queue when the action took it out of the user's scope
+    (an agent's escalation hands it to the appeal center)."""
+    if selectors.tickets_visible_to(user).filter(pk=ticket.pk).exists():
+        return reverse("staff:ticket", args=[ticket.reference])
+    return reverse("staff:queue")
 
 
 def _act(request, reference: str, action: Action, call, done: str, *, check_stale=False):
@@ -269,7 +327,7 @@ def _act(request, reference: str, action: Action, call, done: str, *, check_stal
                 add_service_errors(form, error)
             else:
                 messages.success(request, done)
-                return go(request, reverse("staff:ticket", args=[ticket.reference]))
+                return go(request, _after(request.user, ticket))
         else:
             # What the agent has now seen: only a message newer than these warns again.
             form.data = form.data.copy()
@@ -450,7 +508,7 @@ def ticket_category(request, reference):
 
 
 def _merge(actor: User, ticket: Ticket, into_reference: str) -> Ticket:
-    into = Ticket.objects.filter(reference=into_reference).first()
+    into = selectors.tickets_visible_to(actor).filter(reference=into_reference.upper()).first()
     if into is None:
         raise ValidationError({"into": _("There is no case with this reference.")})
     return services.ticket_merge(ticket=ticket, actor=actor, into=into)
@@ -473,10 +531,15 @@ def ticket_merge(request, reference):
 def ticket_presence(request, reference):
     """The heartbeat: I am looking at this case; who else is?"""
     ticket_id = (
-        Ticket.objects.filter(reference=reference.upper()).values_list("pk", flat=True).first()
+        selectors.tickets_visible_to(request.user)
+        .filter(reference=reference.upper())
+        .values_list("pk", flat=True)
+        .first()
     )
     if ticket_id is None:
-        raise Http404
+        # Not (or no longer) the reader's to read: an escalation handed it to the next
+        # tier while the page was open. 286 tells htmx to stop polling, and says nothing.
+        return HttpResponse(status=STOP_POLLING)
     viewers = presence.presence_heartbeat(ticket_id=ticket_id, user=request.user)
     return render(request, "staff/partials/_presence.html", {"viewers": viewers})
 

@@ -2,9 +2,14 @@
 
 It holds the conversation, structured fields, proposals, votes and decision, the audit
 timeline as readable HTML and as JSON, every evidence file, and `manifest.json` with the
-SHA-256 of each of those files. `manifest.sig` is an HMAC of the manifest under a key
-derived from the server's secret, so the exchange can also prove the file came from it;
-`manage.py verify_case_file` checks both.
+SHA-256 of each of those files and, for evidence, the SHA-256 of the file as it was
+received beside that of the stored copy. `manifest.sig` is an HMAC of the manifest under
+a key derived from the server's secret, so the exchange can also prove the file came from
+it; `manage.py verify_case_file` checks both.
+
+It holds what its reader may see (the one scope of tickets.selectors): a customer's file
+has no internal note, internal event or staff email in it; a panel member's has no other
+member's vote before the decision, and no member's email at all.
 """
 
 from __future__ import annotations
@@ -24,11 +29,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
+from accounts.roles import is_staff_member
 from escalation.models import Panel
 from sla.models import SLARecord
 from tickets import web
+from tickets.labels import name_for_customer
 from tickets.models import Resolution, Ticket
-from tickets.selectors import ticket_attachments_for, ticket_events_for, ticket_messages_for
+from tickets.selectors import (
+    event_data_for,
+    ticket_attachments_for,
+    ticket_events_for,
+    ticket_messages_for,
+    votes_secret,
+)
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -43,27 +56,42 @@ def _json(data) -> bytes:
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
 
 
+def _name(person, ticket: Ticket, for_customer: bool) -> str:
+    if person is None:
+        return "system"
+    return name_for_customer(person, ticket) if for_customer else person.display_name
+
+
 def _safe_name(index: int, name: str) -> str:
     # The stored display name is already sanitised; keep it readable and unique in the ZIP.
     return f"evidence/{index:02d}-{PurePosixPath(name).name or 'file'}"
 
 
+def _votes(panel: Panel, user, staff_view: bool) -> list[dict]:
+    """The votes `user` may read: all of them once the decision is published (customers see
+    how the panel voted, not who), before that only their own (members vote unseen)."""
+    votes = []
+    for number, vote in enumerate(panel.votes.all(), start=1):
+        if panel.state != Panel.State.DECIDED and vote.member_id != user.pk:
+            continue
+        votes.append(
+            {
+                "member": vote.member.display_name if staff_view else f"Member {number}",
+                "decision": vote.decision,
+                "rationale": vote.rationale,
+                "remedy": vote.remedy,
+                "at": vote.updated_at,
+            }
+        )
+    return votes
+
+
 def _case_data(ticket: Ticket, user) -> dict:
-    staff_view = ticket.customer_id != user.pk
+    staff_view = is_staff_member(user)
     panels = []
     for panel in Panel.objects.filter(ticket=ticket).prefetch_related("votes__member"):
-        votes = []
-        for number, vote in enumerate(panel.votes.all(), start=1):
-            votes.append(
-                {
-                    # Customers see how the panel voted, not who: members sit independently.
-                    "member": vote.member.email if staff_view else f"Member {number}",
-                    "decision": vote.decision,
-                    "rationale": vote.rationale,
-                    "remedy": vote.remedy,
-                    "at": vote.updated_at,
-                }
-            )
+        if not staff_view and panel.state == Panel.State.WAITING:
+            continue  # the wait for independent members is internal (admins are alerted)
         panels.append(
             {
                 "state": panel.state,
@@ -72,8 +100,7 @@ def _case_data(ticket: Ticket, user) -> dict:
                 "rationale": panel.rationale,
                 "remedy": panel.remedy,
                 "decided_at": panel.decided_at,
-                # Votes are published with the decision, never before.
-                "votes": votes if panel.state == Panel.State.DECIDED or staff_view else [],
+                "votes": _votes(panel, user, staff_view),
             }
         )
     resolutions = ticket.resolutions.select_related("asset")
@@ -155,28 +182,40 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
             "content_type": a.content_type,
             "size": a.size,
             "sha256": a.sha256,
+            "received_size": a.received_size,
+            "received_sha256": a.received_sha256,
             "uploaded_at": a.created_at,
         }
         for a in attachments
     ]
-    timeline = [
-        {
-            "at": e.created_at,
-            "kind": e.kind,
-            "by": e.actor.email if e.actor_id else "system",
-            "from_status": e.from_status,
-            "to_status": e.to_status,
-            "from_tier": e.from_tier,
-            "to_tier": e.to_tier,
-            "data": e.data,
-        }
-        for e in events
-    ]
+    for_customer = not is_staff_member(user)
+    secret_votes = votes_secret(ticket)
     language = getattr(
         getattr(ticket.customer, "customer_profile", None), "preferred_language", "en"
     )
     with translation.override(language):
-        context = {"ticket": ticket, "case": case, "messages": messages, "events": events}
+        # Customers see staff by the name they work under, never an email; staff read the
+        # display names (a member's email stays off the file even for the panel).
+        names = {e.pk: _name(e.actor, ticket, for_customer) for e in events}
+        timeline = [
+            {
+                "at": e.created_at,
+                "kind": e.kind,
+                "by": names[e.pk],
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "from_tier": e.from_tier,
+                "to_tier": e.to_tier,
+                "data": event_data_for(user, e, secret_votes=secret_votes),
+            }
+            for e in events
+        ]
+        context = {
+            "ticket": ticket,
+            "case": case,
+            "messages": [(m, _name(m.author, ticket, for_customer)) for m in messages],
+            "events": [(e, names[e.pk]) for e in events],
+        }
         conversation = render_to_string("escalation/case_file/conversation.html", context).encode()
         timeline_html = render_to_string("escalation/case_file/timeline.html", context).encode()
 
@@ -208,6 +247,15 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
                 "generator": settings.SITE_URL,
                 "algorithm": "sha256",
                 "files": dict(sorted(hashes.items())),
+                # Each evidence file as the sender's own copy hashes, beside the stored copy
+                # in this ZIP (images lose their location data when stored).
+                "evidence": {
+                    item["file"]: {
+                        "stored_sha256": item["sha256"],
+                        "received_sha256": item["received_sha256"],
+                    }
+                    for item in case["evidence"]
+                },
             }
         )
         archive.writestr(MANIFEST, manifest)
@@ -245,10 +293,17 @@ def verify(path_or_file) -> Verification:
                 )
         for name in sorted(names - set(listed) - {MANIFEST, SIGNATURE}):
             problems.append(f"{name}: not listed in the manifest")
+        evidence = manifest.get("evidence", {})
         if "case.json" in names:
             for item in json.loads(archive.read("case.json")).get("evidence", []):
                 if listed.get(item["file"]) not in (None, item["sha256"]):
                     problems.append(f"{item['file']}: differs from the hash recorded at upload")
+                recorded = evidence.get(item["file"])
+                if recorded is not None and recorded != {
+                    "stored_sha256": item["sha256"],
+                    "received_sha256": item.get("received_sha256", ""),
+                }:
+                    problems.append(f"{item['file']}: the manifest and case.json disagree")
         signed = None
         if SIGNATURE in names:
             signature = archive.read(SIGNATURE).decode().strip()

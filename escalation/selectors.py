@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from escalation.models import Panel
+from django.db.models import Q
+
+from accounts import roles
+from escalation.models import Panel, PanelSeat
 from tickets.models import Ticket
 
 
@@ -13,3 +16,11 @@ def published_decision(ticket: Ticket) -> Panel | None:
         .order_by("-decided_at")
         .first()
     )
+
+
+def committee_reads(user) -> Q | None:
+    """A committee member reads the cases of panels they sit or sat on, and no other
+    (tickets.selectors.case_scope adds this to the one read scope)."""
+    if not roles.has_role(user, roles.COMMITTEE):
+        return None
+    return Q(pk__in=PanelSeat.objects.filter(member=user).values("panel__ticket_id"))

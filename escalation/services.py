@@ -20,7 +20,7 @@ from evidence.files import check_files
 from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
 from sla import clock
-from tickets import search, transitions
+from tickets import authority, search, transitions
 from tickets import services as tickets
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import EventKind, Message, Resolution, Status, Ticket, TicketEvent, Tier
@@ -39,7 +39,7 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
         now=timezone.now(),
         book=clock.PolicyBook.load(),
         actor=actor,
-        data={"reason": "manual", "note": reason},
+        data={"reason": "manual", "note": reason, **tickets.correction_data(ticket, actor)},
     )
     TicketEvent.objects.bulk_create(events)
     ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
@@ -55,19 +55,16 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
 @transaction.atomic
 def resolution_approve(*, resolution_id: int, approver) -> Resolution:
     """Four eyes: an appeal officer or admin other than the proposer lets the customer see it."""
+    # Ticket first, then the resolution: the order every other service locks them in.
+    ticket_id = Resolution.objects.values_list("ticket_id", flat=True).get(pk=resolution_id)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
     resolution = Resolution.objects.select_for_update().get(pk=resolution_id)
-    ticket = Ticket.objects.select_for_update().get(pk=resolution.ticket_id)
-    if not (
-        roles.has_role(approver, roles.APPEAL_OFFICER)
-        or roles.has_role(approver, roles.ADMIN)
-        or approver.is_superuser
-    ):
-        raise NotAllowed(_("Only appeal officers and admins approve compensation."))
+    # Not at the committee: a proposal left waiting below it would decide in the panel's place.
+    tickets.require_staff(ticket, approver, "approve_resolution")
     if approver.pk == resolution.proposed_by_id:
         raise NotAllowed(_("Someone other than the proposer must approve it."))
     if resolution.state != Resolution.State.PENDING_APPROVAL:
         raise InvalidTransition(_("This proposal is not waiting for approval."))
-    transitions.check(ticket, "propose_resolution", transitions.STAFF)
     resolution.state = Resolution.State.PROPOSED
     resolution.approved_by = approver
     resolution.save(update_fields=["state", "approved_by"])
@@ -76,7 +73,7 @@ def resolution_approve(*, resolution_id: int, approver) -> Resolution:
         actor=approver,
         kind=EventKind.APPROVAL,
         internal=True,
-        data={"resolution": resolution.pk},
+        data={"resolution": resolution.pk, **tickets.correction_data(ticket, approver)},
     )
     tickets.publish_proposal(ticket, resolution)
     return resolution
@@ -279,6 +276,7 @@ def _alert_admins_no_panel(ticket_id: int) -> None:
 def vote_cast(*, ticket: Ticket, member, decision: str, rationale: str, remedy: str = "") -> Vote:
     """One vote per member, revisable until the majority's decision is published."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    authority.require(member, ticket.tier, authority.VOTE)
     panel = (
         Panel.objects.select_for_update()
         .filter(ticket=ticket, state__in=[Panel.State.SITTING, Panel.State.DECIDED])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,9 +25,10 @@ from accounts.access import staff_page
 from escalation import services as lifecycle
 from escalation.forms import VoteForm
 from escalation.models import Panel, PanelSeat, Verdict, Vote
+from tickets import authority
 from tickets import selectors as ticket_selectors
 from tickets.labels import event_details
-from tickets.models import EventKind, EvidenceField, Resolution, Ticket
+from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.web import add_service_errors
 
 RECENT_DECISIONS = 20
@@ -47,10 +48,19 @@ def approvals(request):
     """Compensation proposals above the limit, waiting for someone other than the proposer."""
     _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
     pending = (
-        Resolution.objects.filter(state=Resolution.State.PENDING_APPROVAL)
-        .select_related("ticket", "asset", "proposed_by")
+        Resolution.objects.filter(
+            state=Resolution.State.PENDING_APPROVAL,
+            ticket__in=ticket_selectors.tickets_visible_to(request.user).values("pk"),
+        )
+        .select_related("ticket", "asset", "proposed_by", "reference_price")
         .order_by("created_at", "id")
     )
+    pending = list(pending)
+    for resolution in pending:
+        # Below the committee only: a proposal left waiting there is the panel's to decide.
+        resolution.can_approve = (
+            authority.grant(request.user, resolution.ticket.tier, authority.APPROVE) is not None
+        )
     return render(request, "staff/approvals/inbox.html", {"pending": pending})
 
 
@@ -58,7 +68,11 @@ def approvals(request):
 @require_POST
 def approve(request, resolution_id: int):
     _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
-    resolution = get_object_or_404(Resolution.objects.select_related("ticket"), pk=resolution_id)
+    resolution = get_object_or_404(
+        Resolution.objects.select_related("ticket"),
+        pk=resolution_id,
+        ticket__in=ticket_selectors.tickets_visible_to(request.user).values("pk"),
+    )
     lifecycle.resolution_approve(resolution_id=resolution.pk, approver=request.user)
     messages.success(
         request,
@@ -116,10 +130,8 @@ def _case_context(request, ticket: Ticket, panel: Panel, form: VoteForm | None =
         )
         form = VoteForm(initial=initial)
     votes_cast = panel.votes.count()
+    # Members vote independently: the selector hides the others' votes until the decision.
     events = ticket_selectors.ticket_events_for(user, ticket)
-    if panel.state == Panel.State.SITTING:
-        # Members vote independently: the others' votes stay hidden until the decision.
-        events = events.exclude(Q(kind=EventKind.VOTE) & ~Q(actor=user))
     return {
         "ticket": ticket,
         "panel": panel,

@@ -64,6 +64,10 @@ class EvidenceRejected(Exception):
 
 @dataclass(frozen=True)
 class CheckedEvidence:
+    """What to store: `content` (re-encoded for images) and its hash, beside the hash and size
+    of the bytes exactly as they were received, which is what a customer's own `sha256sum`
+    of their file prints."""
+
     # Kept out of repr so a logged or printed result does not dump megabytes.
     content: bytes = field(repr=False)
     content_type: str
@@ -71,6 +75,8 @@ class CheckedEvidence:
     sha256: str
     size: int
     original_name: str
+    received_sha256: str
+    received_size: int
 
 
 PNG, JPEG, WEBP, PDF = "image/png", "image/jpeg", "image/webp", "application/pdf"
@@ -107,7 +113,7 @@ def check_evidence(
     raw_name = upload.name or ""
     name = _display_name(raw_name)
 
-    data = _read_bounded(upload, max_bytes, name)
+    data, received = _read_bounded(upload, max_bytes, name)
     if not data:
         raise EvidenceRejected(
             "empty", _("“%(name)s” is empty. Choose the file again.") % {"name": name}
@@ -149,6 +155,8 @@ def check_evidence(
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         original_name=name,
+        received_sha256=received,
+        received_size=len(data),
     )
 
 
@@ -168,22 +176,25 @@ def check_files(files: Iterable[UploadedFile], *, field: str = "files") -> list[
 # --- reading -----------------------------------------------------------------------------
 
 
-def _read_bounded(upload: UploadedFile, max_bytes: int, name: str) -> bytes:
+def _read_bounded(upload: UploadedFile, max_bytes: int, name: str) -> tuple[bytes, str]:
+    """The upload's bytes and their SHA-256, hashed chunk by chunk as they are read."""
     # A declared size over the limit is enough to refuse without reading; a declared size
     # under it proves nothing (some clients lie), so the bytes actually read are counted.
     if upload.size is not None and upload.size > max_bytes:
         raise _too_large(name, max_bytes)
     upload.seek(0)
     buffer = bytearray()
+    received = hashlib.sha256()
     # Never ask for more than one byte past the limit: that byte is enough to know.
     while len(buffer) <= max_bytes:
         chunk = upload.read(min(_READ_CHUNK, max_bytes + 1 - len(buffer)))
         if not chunk:
             break
         buffer += chunk
+        received.update(chunk)
     if len(buffer) > max_bytes:
         raise _too_large(name, max_bytes)
-    return bytes(buffer)
+    return bytes(buffer), received.hexdigest()
 
 
 def _too_large(name: str, max_bytes: int) -> EvidenceRejected:

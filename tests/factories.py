@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from accounts import roles
-from accounts.models import CustomerProfile, User
+from accounts.models import CustomerProfile, Team, User
 from tickets.models import Category, Ticket
 
 PASSWORD = "correct-horse-battery"
@@ -58,8 +58,19 @@ class CustomerProfileFactory(factory.django.DjangoModelFactory):
 
 
 class AgentFactory(UserFactory):
+    """A support agent, member of every team unless `teams=` names the codes of some: an
+    agent reads the support cases of their teams (tickets.selectors)."""
+
     role = _with_role(roles.AGENT)
     is_staff = True
+
+    @factory.post_generation
+    def teams(self, create, extracted, **kwargs):
+        if create:
+            chosen = (
+                Team.objects.all() if extracted is None else Team.objects.filter(code__in=extracted)
+            )
+            self.teams.set(chosen)
 
 
 def category(code: str = "other") -> Category:
@@ -120,3 +131,17 @@ def login_verified(client, user: User) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def admin_user(**kwargs) -> User:
+    return UserFactory(role=roles.ADMIN, is_staff=True, **kwargs)
+
+
+def set_price(code: str, price: str, by: User | None = None):
+    """An admin sets the asset's reference price (REDRESS_REFERENCE_CURRENCY), as in the admin."""
+    from tickets.models import Asset
+    from tickets.services import asset_price_set
+
+    return asset_price_set(
+        asset=Asset.objects.get(code=code), price=price, actor=by or admin_user()
+    )

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tickets.models import (
     Asset,
+    AssetPrice,
     Attachment,
     CannedReply,
     Category,
@@ -10,6 +13,8 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.selectors import case_scope
+from tickets.services import asset_price_set, price_in_force
 
 
 @admin.register(Category)
@@ -28,9 +33,61 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_en", "name_zh"]
 
 
+class PriceHistoryInline(admin.TabularInline):
+    """Every reference price the asset had: who set it and from when (never edited)."""
+
+    model = AssetPrice
+    extra = 0
+    can_delete = False
+    fields = ["set_at", "price", "currency", "set_by"]
+    readonly_fields = fields
+    ordering = ["-set_at", "-id"]
+    verbose_name_plural = _("reference prices (newest first)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "is_active"]
+    list_display = ["code", "name", "reference_price", "is_active"]
+    inlines = [PriceHistoryInline]
+
+    @admin.display(description=_("reference price in force"))
+    def reference_price(self, asset) -> str:
+        price = price_in_force(asset)
+        if price is None:
+            return gettext("none: compensation always needs approval")
+        return f"{price.price.normalize():f} {price.currency}"
+
+
+@admin.register(AssetPrice)
+class AssetPriceAdmin(admin.ModelAdmin):
+    """Admins add a price; a change is a new row, so the history says who set what, when."""
+
+    list_display = ["asset", "price", "currency", "set_at", "set_by"]
+    list_filter = ["asset", "currency"]
+    fields = ["asset", "price"]
+    list_select_related = ["asset", "set_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        created = asset_price_set(asset=obj.asset, price=obj.price, actor=request.user)
+        obj.pk, obj.set_at, obj.currency, obj.set_by = (
+            created.pk,
+            created.set_at,
+            created.currency,
+            created.set_by,
+        )
+        obj._state.adding = False
 
 
 @admin.register(Network)
@@ -58,7 +115,7 @@ class MessageInline(ReadOnlyInline):
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ["created_at", "original_name", "content_type", "size", "sha256"]
+    fields = ["created_at", "original_name", "content_type", "size", "received_sha256", "sha256"]
     readonly_fields = fields
 
 
@@ -87,6 +144,11 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, AttachmentInline, EventInline]
     list_select_related = ["category"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        # The same read scope as every other door (tickets.selectors): an admin opens a
+        # case outside it on the workbench, where that is recorded.
+        return super().get_queryset(request).filter(case_scope(request.user))
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from tickets import selectors
+from tickets import authority, selectors
 from tickets.forms import AppealForm, ReplyForm
 from tickets.models import EvidenceField, Ticket
 from tickets.transitions import CUSTOMER, STAFF, allowed_actions
@@ -30,7 +30,10 @@ def add_part(part: Part) -> Part:
 
 def case_context(request, ticket: Ticket, *, reply_form=None, appeal_form=None) -> dict:
     user = request.user
-    actor = STAFF if ticket.customer_id != user.pk else CUSTOMER
+    actions = allowed_actions(ticket, CUSTOMER)
+    if ticket.customer_id != user.pk:
+        # Staff looking at the customer's view: only what they may do at this tier.
+        actions = set(authority.allowed(user, ticket.tier, allowed_actions(ticket, STAFF)))
     parts = [context for part in _parts if (context := part(request, ticket)) is not None]
     return {
         "parts": parts,
@@ -41,7 +44,7 @@ def case_context(request, ticket: Ticket, *, reply_form=None, appeal_form=None) 
         "attachments": selectors.ticket_attachments_for(user, ticket),
         "events": selectors.ticket_events_for(user, ticket),
         "reply_form": reply_form or ReplyForm(),
-        "actions": allowed_actions(ticket, actor),
+        "actions": actions,
         "evidence_fields": [
             (field.value, field.label, getattr(ticket, field.value))
             for field in EvidenceField

@@ -29,6 +29,20 @@ def staff_status(ticket: Ticket) -> str:
     return staff_statuses().get(ticket.status, ticket.status)
 
 
+def name_for_customer(person, ticket: Ticket) -> str:
+    """How someone on the case reads to its customer: never by an email address.
+
+    Scammers pose as support, so staff are shown by the name an admin gave them (often a
+    working name), or as "Support team"; the customer is shown by their own name.
+    """
+    if person is None:
+        return gettext("Support team")
+    if person.pk == ticket.customer_id:
+        return person.display_name
+    name = person.full_name.strip()
+    return name if name and "@" not in name else gettext("Support team")
+
+
 # What the audit events' data holds, labelled for the timeline; other keys are ids.
 _EVENT_DATA_LABELS = {
     "reason": gettext_lazy("Reason"),
@@ -44,7 +58,7 @@ _EVENT_DATA_LABELS = {
     "channel": gettext_lazy("Channel"),
     "sla_policy": gettext_lazy("SLA policy"),
     "name": gettext_lazy("File"),
-    "sha256": "SHA-256",
+    "sha256": gettext_lazy("SHA-256 stored"),
     "resolution_kind": gettext_lazy("Kind"),
     "amount": gettext_lazy("Amount"),
     "asset": gettext_lazy("Asset"),
@@ -54,6 +68,11 @@ _EVENT_DATA_LABELS = {
     "answer": gettext_lazy("Answer"),
     "decision": gettext_lazy("Decision"),
     "state": gettext_lazy("State"),
+    "received_sha256": gettext_lazy("SHA-256 as received"),
+    "reference_value": gettext_lazy("Value"),
+    "reference_currency": gettext_lazy("Currency"),
+    "unpriced": gettext_lazy("No reference price"),
+    "correction": gettext_lazy("Admin's correction"),
 }
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -59,14 +60,6 @@ def _bilingual(obj, field: str) -> str:
 class Asset(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=60)
-    approval_limit = models.DecimalField(
-        _("compensation needing approval above"),
-        max_digits=38,
-        decimal_places=18,
-        null=True,
-        blank=True,
-        help_text=_("Compensation above this amount needs a second person's approval."),
-    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -76,6 +69,73 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class AssetPriceQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Reference prices are kept as history: add a new one.")
+
+    def delete(self):
+        raise TypeError("Reference prices are kept as history: add a new one.")
+
+
+class AssetPrice(models.Model):
+    """An asset's reference price as an admin set it: one row per change, never edited.
+
+    Compensation is valued in the reference currency (REDRESS_REFERENCE_CURRENCY) with the
+    price in force when it is proposed, and needs a second person's approval above
+    REDRESS_APPROVAL_LIMIT; an asset with no price always does (tickets.services).
+    PostgreSQL refuses UPDATE and DELETE on this table too (migration 0013).
+    """
+
+    asset = models.ForeignKey(
+        Asset,
+        db_index=False,  # asset_price_in_force (Meta) leads with the asset
+        on_delete=models.PROTECT,
+        related_name="prices",
+        verbose_name=_("asset"),
+    )
+    currency = models.CharField(_("reference currency"), max_length=10)
+    price = models.DecimalField(
+        _("price of one unit"),
+        max_digits=38,
+        decimal_places=18,
+        help_text=_("What one unit of the asset is worth in the reference currency."),
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    # In force from this moment until the next row for the asset and currency.
+    set_at = models.DateTimeField(_("in force from"), default=timezone.now)
+
+    objects = AssetPriceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["asset", "currency", "-set_at", "-id"], name="asset_price_in_force"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="asset_price_positive")
+        ]
+        verbose_name = _("reference price")
+        verbose_name_plural = _("reference prices")
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.price} {self.currency} ({self.set_at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Reference prices are kept as history: add a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Reference prices are kept as history: add a new one.")
 
 
 class Network(models.Model):
@@ -452,6 +512,18 @@ class Resolution(models.Model):
     asset = models.ForeignKey(
         Asset, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("asset")
     )
+    # Compensation's worth in the reference currency with the price in force when proposed
+    # (None: the asset had no price, so it needed approval whatever the amount).
+    reference_price = models.ForeignKey(
+        AssetPrice, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reference_value = models.DecimalField(
+        _("value in the reference currency"),
+        max_digits=38,
+        decimal_places=18,
+        null=True,
+        blank=True,
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.PROPOSED)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -554,8 +626,14 @@ class Attachment(models.Model):
     file = models.FileField(_("file"), storage=_evidence_storage, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=60)
+    # The stored copy: images are re-encoded to strip location data, so it differs from
+    # what was sent. The bytes as received are hashed while they are read, before any of
+    # that, so a customer can match their own file (`sha256sum`). Blank for files stored
+    # before the received hash was kept (PDFs, stored byte for byte, were filled in).
     size = models.PositiveBigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("SHA-256 of the stored copy"), max_length=64)
+    received_size = models.PositiveBigIntegerField(_("size as received"), null=True, blank=True)
+    received_sha256 = models.CharField(_("SHA-256 as received"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -591,6 +669,8 @@ class EventKind(models.TextChoices):
     VOTE = "vote", _("Vote cast")
     DECISION = "decision", _("Decision published")
     MERGED = "merged", _("Merged")
+    # A supervisor opened a case outside their teams and tiers (tickets.selectors).
+    ACCESS = "access", _("Opened outside scope")
 
 
 class TicketEventQuerySet(models.QuerySet):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.models import User
 from accounts.roles import is_staff_member
 from evidence.fields import clean_amount, clean_fields
@@ -29,7 +31,7 @@ from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
 from sla import clock
 from sla.models import SLARecord
-from tickets import search, transitions
+from tickets import authority, search, transitions
 from tickets.catalogue import catalogue
 from tickets.exceptions import DuplicateTicket, NotAllowed
 from tickets.models import (
@@ -42,6 +44,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    Tier,
 )
 from tickets.selectors import open_duplicates
 from tickets.transitions import CUSTOMER, STAFF
@@ -62,6 +65,7 @@ def _record(ticket: Ticket, actor: User | None, kind: str, *, internal: bool = F
     fields = {
         k: data.pop(k) for k in ("from_status", "to_status", "from_tier", "to_tier") if k in data
     }
+    data.update(correction_data(ticket, actor))
     return TicketEvent.objects.create(
         ticket=ticket, actor=actor, kind=kind, internal=internal, data=data, **fields
     )
@@ -86,6 +90,7 @@ def check_room(ticket: Ticket | None, count: int, field: str) -> None:
 def store_evidence(
     ticket: Ticket, actor: User, checked: list[CheckedEvidence], message: Message | None = None
 ) -> list[Attachment]:
+    """Store checked files; a file sent with an internal note is as internal as the note."""
     stored = []
     for item in checked:
         attachment = Attachment(
@@ -96,6 +101,8 @@ def store_evidence(
             content_type=item.content_type,
             size=item.size,
             sha256=item.sha256,
+            received_sha256=item.received_sha256,
+            received_size=item.received_size,
         )
         # A generated name: the customer's file name never reaches the filesystem.
         generated = f"{ticket.created_at:%Y/%m}/{attachment.id.hex}{item.extension}"
@@ -105,9 +112,11 @@ def store_evidence(
             ticket,
             actor,
             EventKind.EVIDENCE,
+            internal=message is not None and message.internal,
             attachment=str(attachment.id),
             name=item.original_name,
             sha256=item.sha256,
+            received_sha256=item.received_sha256,
             size=item.size,
         )
         stored.append(attachment)
@@ -140,8 +149,12 @@ def ticket_file(
     Unless `allow_duplicate`, an open case of the customer's with the same TxID or order
     ID stops the filing with DuplicateTicket, so the caller can offer to add to it instead.
     """
-    if filed_by.pk != customer.pk and not is_staff_member(filed_by):
-        raise NotAllowed(_("Only staff may file a case for someone else."))
+    on_behalf = None
+    if filed_by.pk != customer.pk:
+        if not is_staff_member(filed_by):
+            raise NotAllowed(_("Only staff may file a case for someone else."))
+        # A new case starts at support: those who work it take complaints for customers.
+        on_behalf = authority.require(filed_by, Tier.SUPPORT, "file_for_customer")
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
 
@@ -200,6 +213,7 @@ def ticket_file(
         **cleaned,
     )
     clock.start_tier(ticket, now, clock.PolicyBook.load())
+    ticket._correction_by = filed_by.pk if on_behalf and on_behalf.correction else None
     for _attempt in range(5):
         ticket.reference = new_reference()
         try:
@@ -309,7 +323,7 @@ def ticket_add_message(
         transitions.check(ticket, "customer_reply", CUSTOMER)
         refuse_secrets({"body": body})
     else:
-        transitions.check(ticket, "internal_note" if internal else "staff_reply", STAFF)
+        require_staff(ticket, author, "internal_note" if internal else "staff_reply")
     if not body:
         raise ValidationError({"body": _("Write a message.")}, code="required")
     checked = check_files(files)
@@ -356,7 +370,10 @@ def ticket_add_evidence(
 ) -> list[Attachment]:
     """Evidence added on its own (the API's attachment upload)."""
     ticket = _lock(ticket)
-    transitions.check(ticket, "add_evidence", _actor_kind(ticket, actor))
+    if _actor_kind(ticket, actor) == STAFF:
+        require_staff(ticket, actor, "add_evidence")
+    else:
+        transitions.check(ticket, "add_evidence", CUSTOMER)
     checked = check_files(files, field="file")
     if not checked:
         raise ValidationError({"file": _("Choose a file to upload.")}, code="required")
@@ -370,7 +387,10 @@ def ticket_add_evidence(
 def ticket_triage(*, ticket: Ticket, actor: User | None) -> Ticket:
     """Accept a new case as valid and in the right team's hands: new -> open."""
     ticket = _lock(ticket)
-    transitions.check(ticket, "triage", STAFF if actor else transitions.SYSTEM)
+    if actor is None:
+        transitions.check(ticket, "triage", transitions.SYSTEM)
+    else:
+        require_staff(ticket, actor, "triage")
     set_status(ticket, actor, Status.OPEN)
     ticket.save(update_fields=["status", "updated_at", *clock_tick(ticket, clock.refresh_step)])
     return ticket
@@ -380,9 +400,7 @@ def ticket_triage(*, ticket: Ticket, actor: User | None) -> Ticket:
 def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
     """Ask the customer for more: the case waits on them (DESIGN.md: the clock pauses)."""
     ticket = _lock(ticket)
-    if _actor_kind(ticket, actor) != STAFF:
-        raise NotAllowed(_("Only staff can ask for more information."))
-    transitions.check(ticket, "request_info", STAFF)
+    require_staff(ticket, actor, "request_info")
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Say what you need from the customer.")}, code="required")
@@ -400,16 +418,77 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
     return message
 
 
+def price_in_force(asset, at=None):
+    """The asset's reference price in force at `at` (now), in the reference currency, or None."""
+    from tickets.models import AssetPrice
+
+    return (
+        AssetPrice.objects.filter(
+            asset=asset,
+            currency=settings.REDRESS_REFERENCE_CURRENCY,
+            set_at__lte=at or timezone.now(),
+        )
+        .order_by("-set_at", "-id")
+        .first()
+    )
+
+
+_VALUE_PLACES = Decimal("1e-18")  # Resolution.reference_value's decimal places
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def value_compensation(resolution) -> None:
+    """Value compensation in the reference currency with the asset's price in force now."""
+    price = price_in_force(resolution.asset)
+    resolution.reference_price = price
+    resolution.reference_value = (
+        (resolution.amount * price.price).quantize(_VALUE_PLACES) if price else None
+    )
+
+
 def resolution_needs_approval(resolution) -> bool:
-    """Compensation above the asset's limit (or the default) needs a second person."""
+    """Four eyes: compensation worth more than REDRESS_APPROVAL_LIMIT in the reference
+    currency, or of an asset without a reference price (its worth is unknown), needs a
+    second person. `value_compensation` has valued it."""
     from tickets.models import ResolutionKind
 
-    if resolution.kind != ResolutionKind.COMPENSATION or resolution.amount is None:
+    if resolution.kind != ResolutionKind.COMPENSATION:
         return False
-    limit = resolution.asset.approval_limit
-    if limit is None:
-        limit = settings.REDRESS_APPROVAL_LIMIT
-    return resolution.amount > limit
+    if resolution.reference_value is None:
+        return True
+    return resolution.reference_value > settings.REDRESS_APPROVAL_LIMIT
+
+
+def _valuation_data(resolution) -> dict:
+    if resolution.kind != "compensation":
+        return {}
+    if resolution.reference_price is None:
+        return {"unpriced": True, "reference_currency": settings.REDRESS_REFERENCE_CURRENCY}
+    return {
+        "reference_value": _plain(resolution.reference_value),
+        "reference_currency": resolution.reference_price.currency,
+        "reference_price": _plain(resolution.reference_price.price),
+        "price_set_at": resolution.reference_price.set_at.isoformat(),
+    }
+
+
+@transaction.atomic
+def asset_price_set(*, asset, price, actor: User):
+    """An admin sets an asset's reference price from now on; earlier prices stay as history."""
+    from tickets.models import AssetPrice
+
+    if not authority.is_admin(actor):
+        raise NotAllowed(_("Only admins set reference prices."))
+    try:
+        price = clean_amount(price)
+    except ValidationError as error:
+        raise ValidationError({"price": error.messages}) from error
+    return AssetPrice.objects.create(
+        asset=asset, currency=settings.REDRESS_REFERENCE_CURRENCY, price=price, set_by=actor
+    )
 
 
 def publish_proposal(ticket: Ticket, resolution) -> None:
@@ -426,6 +505,7 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
         resolution_kind=resolution.kind,
         amount=str(resolution.amount) if resolution.amount is not None else None,
         asset=resolution.asset.code if resolution.asset_id else None,
+        **_valuation_data(resolution),
     )
     set_status(ticket, resolution.proposed_by, Status.RESOLUTION_PROPOSED)
     # No answer within the window counts as acceptance (the lifecycle sweep does it).
@@ -446,17 +526,37 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
 
 
 def require_staff(ticket: Ticket, actor: User, action: str) -> None:
+    """`actor` may take the staff move `action` on the locked case now, or a domain error.
+
+    Who may is tickets.authority's rule for the case's tier; what the case's state allows
+    is the transition table's. An admin's correction marks the events it writes.
+    """
     if _actor_kind(ticket, actor) != STAFF:
         raise NotAllowed(_("Only staff can do this."))
+    granted = authority.require(actor, ticket.tier, action)
     transitions.check(ticket, action, STAFF)
+    # _record reads this for every event the actor writes on this locked case.
+    ticket._correction_by = actor.pk if granted.correction else None
 
 
-def _staff_member(email_or_user) -> User:
+def correction_data(ticket: Ticket, actor: User | None) -> dict:
+    """What an event says about an admin's correction (require_staff found one), if any."""
+    if actor is not None and getattr(ticket, "_correction_by", None) == actor.pk:
+        return {"correction": True}
+    return {}
+
+
+def _staff_member(email_or_user, tier: str) -> User:
+    """An active staff member who works cases at `tier` (a case is assigned to be worked)."""
     user = email_or_user
     if not isinstance(user, User):
         user = User.objects.filter(email__iexact=str(email_or_user).strip(), is_active=True).first()
     if user is None or not is_staff_member(user):
         raise ValidationError({"assignee": _("Choose an active staff member.")}, code="invalid")
+    if authority.grant(user, tier, "claim") is None:
+        raise ValidationError(
+            {"assignee": _("This person does not work cases at this tier.")}, code="invalid"
+        )
     return user
 
 
@@ -511,14 +611,17 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, assignee=None, team=Non
         team = Team.objects.filter(code=str(team)).first()
         if team is None:
             raise ValidationError({"team": _("Unknown team.")}, code="invalid")
-    person = _staff_member(assignee) if assignee is not None else None
+    person = _staff_member(assignee, ticket.tier) if assignee is not None else None
     _assign(ticket, actor, person, team)
     ticket.save(update_fields=["assignee", "team", "updated_at"])
     return ticket
 
 
 def _route_round_robin(ticket: Ticket) -> None:
-    """A new case goes to the next available member of its team, in turn, if the team wants."""
+    """A new case goes to the next available agent of its team, in turn, if the team wants.
+
+    Only agents: a new case is at support, and only those who work a tier are assigned there.
+    """
     from accounts.models import Team
 
     if ticket.team_id is None:
@@ -527,7 +630,8 @@ def _route_round_robin(ticket: Ticket) -> None:
     if not team.round_robin:
         return
     members = list(
-        team.members.filter(is_active=True, is_available=True)
+        team.members.filter(is_active=True, is_available=True, groups__name=roles.AGENT)
+        .distinct()
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -606,7 +710,7 @@ def ticket_propose_resolution(
     ticket.resolutions.filter(
         state__in=[Resolution.State.PROPOSED, Resolution.State.PENDING_APPROVAL]
     ).update(state=Resolution.State.WITHDRAWN)
-    resolution = Resolution.objects.create(
+    resolution = Resolution(
         ticket=ticket,
         tier=ticket.tier,
         kind=kind,
@@ -615,6 +719,9 @@ def ticket_propose_resolution(
         asset=asset_obj,
         proposed_by=actor,
     )
+    if kind == ResolutionKind.COMPENSATION:
+        value_compensation(resolution)
+    resolution.save()
     if resolution_needs_approval(resolution):
         # Four eyes: the customer sees nothing until a second person approves.
         resolution.state = Resolution.State.PENDING_APPROVAL
@@ -629,6 +736,7 @@ def ticket_propose_resolution(
             amount=str(amount),
             asset=asset_obj.code,
             awaiting_approval=True,
+            **_valuation_data(resolution),
         )
         ticket.save(update_fields=["updated_at"])
         return resolution
@@ -703,6 +811,9 @@ def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket) -> Ticket:
     }
     ticket, into = locked[ticket.pk], locked[into.pk]
     require_staff(ticket, actor, "merge")
+    # The case that carries on gets an event too: the actor must be able to work it as well.
+    into_grant = authority.require(actor, into.tier, "merge")
+    into._correction_by = actor.pk if into_grant.correction else None
     if into.customer_id != ticket.customer_id:
         raise ValidationError(
             {"into": _("Only cases of the same customer can be merged.")}, code="invalid"
@@ -721,3 +832,21 @@ def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket) -> Ticket:
     ticket.save(update_fields=["status", "merged_into", "closed_at", "updated_at", *changed])
     into.save(update_fields=["updated_at"])
     return ticket
+
+
+@transaction.atomic
+def ticket_open_anyway(*, ticket: Ticket, actor: User, reason: str) -> TicketEvent:
+    """A supervisor opens a case outside their teams and tiers: recorded, with why.
+
+    The internal audit event is the access itself: tickets.selectors lets its actor read
+    the case for OPEN_ANYWAY_HOURS after it (README, "Who may read what").
+    """
+    if not authority.is_admin(actor):
+        raise NotAllowed(_("Only admins may open a case outside their teams and tiers."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Say why you open this case; it is recorded in its audit trail.")},
+            code="required",
+        )
+    return _record(ticket, actor, EventKind.ACCESS, internal=True, reason=reason[:500])

@@ -1,7 +1,8 @@
 """The one table of what may happen to a case, and the check that enforces it.
 
 Templates ask `allowed_actions()` only to decide which buttons to show; services call
-`check()` and the server refuses anything the table does not allow.
+`check()` and the server refuses anything the table does not allow. Which staff role may
+take a staff move at the case's tier is the other half of the rule: tickets/authority.py.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ TRANSITIONS: dict[str, Move] = {
     "triage": _move((Status.NEW,), Status.OPEN, {STAFF, SYSTEM}),
     "request_info": _move((Status.NEW, Status.OPEN), Status.PENDING_CUSTOMER, {STAFF}),
     "propose_resolution": _move(_WORKING, Status.RESOLUTION_PROPOSED, {STAFF}),
+    # A second person lets the customer see a proposal that waited for approval (four eyes).
+    "approve_resolution": _move(_WORKING, Status.RESOLUTION_PROPOSED, {STAFF}),
     "accept_resolution": _move((Status.RESOLUTION_PROPOSED,), Status.RESOLVED, {CUSTOMER, SYSTEM}),
     "appeal": _move((Status.RESOLUTION_PROPOSED, Status.REJECTED), Status.OPEN, {CUSTOMER}, True),
     "reject": _move(_WORKING, Status.REJECTED, {STAFF}),

@@ -310,8 +310,10 @@ TICKET_REFERENCE_PREFIX = "RD"
 # this many days; a resolved or rejected case may be appealed for this many days, then closes.
 REDRESS_ACCEPT_AFTER_DAYS = env.int("REDRESS_ACCEPT_AFTER_DAYS", default=14)
 REDRESS_APPEAL_WINDOW_DAYS = env.int("REDRESS_APPEAL_WINDOW_DAYS", default=30)
-# Compensation above this (in the asset's units) needs a second person, unless the asset
-# sets its own limit.
+# Compensation worth more than this in the reference currency (each asset's admin-set
+# reference price, tickets.AssetPrice) needs a second person; an asset without a price
+# always does.
+REDRESS_REFERENCE_CURRENCY = env.str("REDRESS_REFERENCE_CURRENCY", default="USD").upper()
 REDRESS_APPROVAL_LIMIT = Decimal(env.str("REDRESS_APPROVAL_LIMIT", default="1000"))
 # Committee panels: an odd number of members who never handled the case.
 REDRESS_PANEL_SIZE = env.int("REDRESS_PANEL_SIZE", default=3)

@@ -16,10 +16,12 @@ from desk.assignees import STAFF_MEMBERS_TTL
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
+    UserFactory,
     category,
     login_verified,
     pdf_upload,
     png_upload,
+    set_price,
 )
 from tickets import services
 from tickets.models import (
@@ -464,6 +466,7 @@ def test_reject_with_a_reason_the_customer_sees(client, agent, ticket):
 
 
 def test_propose_a_compensation(client, agent, ticket):
+    set_price("USDT", "1")  # 12.5 USD: under the approval limit
     client.post(
         url("propose", ticket),
         {
@@ -485,10 +488,14 @@ def test_escalate_priority_and_category(client, agent, ticket):
         url("category", ticket),
         {"category-category": "compromised-account", "category-reason": "Account was taken"},
     )
-    client.post(url("escalate", ticket), {"escalate-reason": "Stolen account"})
+    response = client.post(url("escalate", ticket), {"escalate-reason": "Stolen account"})
     ticket.refresh_from_db()
     assert ticket.priority == "urgent" and ticket.category.code == "compromised-account"
     assert ticket.tier == Tier.APPEAL_CENTER
+    # The appeal center's case now: the agent goes back to the queue, an officer reads it.
+    assert response["Location"] == reverse("staff:queue")
+    assert client.get(url("ticket", ticket)).status_code == 404
+    login_verified(client, UserFactory(role="appeal_officer", is_staff=True))
     page = html(client.get(url("ticket", ticket)))
     assert "Reason: VIP" in page and "Note: Stolen account" in page
 

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
+from accounts.models import Team
 from escalation.models import Panel
 from tests.e2e.helpers import sign_in, watch_console
 from tests.factories import (
@@ -60,6 +61,7 @@ def dispute(page, reference: str, reason: str, tier: str) -> None:
 def test_a_case_climbs_to_the_committee_and_its_decision_is_published(page_for, tmp_path):
     customer = CustomerFactory(full_name="Lin Wei")
     agent, agent_device = staff("agent", "Alex Agent")
+    agent.teams.add(Team.objects.get(code="funding"))  # agents read their teams' cases
     appeal_officer, officer_device = staff("appeal_officer", "Olga Officer")
     # Fresh committee members: none of them handled the case, so all three can sit.
     members = [staff("committee", f"Member {n}") for n in (1, 2, 3)]

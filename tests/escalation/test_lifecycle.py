@@ -13,7 +13,7 @@ from django.utils import timezone
 from escalation import services as lifecycle
 from escalation import sweep
 from escalation.models import Appeal, Panel, Vote
-from tests.factories import AgentFactory, CustomerFactory, UserFactory, category
+from tests.factories import AgentFactory, CustomerFactory, UserFactory, category, set_price
 from tickets import services
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import Resolution, Status, Tier
@@ -83,6 +83,7 @@ def test_only_the_customer_accepts():
 
 def test_compensation_above_the_limit_waits_for_a_second_person(settings):
     settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    set_price("USDT", "1")
     ticket, agent = filed(), AgentFactory()
     resolution = propose(
         ticket,
@@ -102,14 +103,15 @@ def test_compensation_above_the_limit_waits_for_a_second_person(settings):
         lifecycle.resolution_approve(
             resolution_id=resolution.pk, approver=AgentFactory()
         )  # agents may not
-    officer = UserFactory(role="appeal_officer", is_staff=True)
-    officer_proposal = propose(
-        ticket, officer, kind="compensation", summary="Refund 600 USDT", amount="600", asset="USDT"
+    # An admin may propose at support (a correction), but not approve their own proposal.
+    admin = UserFactory(role="admin", is_staff=True)
+    admin_proposal = propose(
+        ticket, admin, kind="compensation", summary="Refund 600 USDT", amount="600", asset="USDT"
     )
     with pytest.raises(NotAllowed, match="other than the proposer"):
-        lifecycle.resolution_approve(resolution_id=officer_proposal.pk, approver=officer)
+        lifecycle.resolution_approve(resolution_id=admin_proposal.pk, approver=admin)
     lifecycle.resolution_approve(
-        resolution_id=officer_proposal.pk, approver=UserFactory(role="admin", is_staff=True)
+        resolution_id=admin_proposal.pk, approver=UserFactory(role="appeal_officer", is_staff=True)
     )
     ticket = reload(ticket)
     assert ticket.status == Status.RESOLUTION_PROPOSED
@@ -118,6 +120,7 @@ def test_compensation_above_the_limit_waits_for_a_second_person(settings):
 
 def test_compensation_under_the_limit_goes_straight_to_the_customer(settings):
     settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    set_price("USDT", "1")
     ticket = filed()
     resolution = propose(
         ticket, AgentFactory(), kind="compensation", summary="Fee refund", amount="12", asset="USDT"

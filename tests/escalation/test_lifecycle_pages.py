@@ -4,7 +4,14 @@ import pytest
 from django.urls import reverse
 
 from escalation import services as lifecycle
-from tests.factories import AgentFactory, CustomerFactory, UserFactory, category, png_upload
+from tests.factories import (
+    AgentFactory,
+    CustomerFactory,
+    UserFactory,
+    category,
+    png_upload,
+    set_price,
+)
 from tickets import services
 from tickets.models import Status, Tier
 
@@ -22,6 +29,7 @@ def proposed(client):
         description="I was charged twice.",
         fields={"occurred_at": "2026-11-01 10:00"},
     )
+    set_price("USDT", "1")  # worth 3 USD: under the approval limit
     services.ticket_propose_resolution(
         ticket=ticket,
         actor=AgentFactory(),

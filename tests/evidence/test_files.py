@@ -237,6 +237,45 @@ def test_a_pdf_is_stored_byte_for_byte() -> None:
     assert checked.original_name == "statement.pdf"
 
 
+# --- the hash a customer can check -------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_the_bytes_as_received_are_hashed_beside_the_stored_copy(fmt: str) -> None:
+    data = photo_with_location(fmt)
+
+    checked = check_evidence(upload(data, "photo"))
+
+    # What the customer's own sha256sum prints, although the stored copy was re-encoded.
+    assert checked.received_sha256 == hashlib.sha256(data).hexdigest()
+    assert checked.received_size == len(data)
+    assert checked.content != data
+    assert checked.sha256 == hashlib.sha256(checked.content).hexdigest() != checked.received_sha256
+
+
+def test_the_received_hash_is_taken_while_reading_in_chunks(monkeypatch) -> None:
+    monkeypatch.setattr(evidence, "_READ_CHUNK", 1000)
+    data = encode(noise_image((200, 120)), "PNG")
+    assert len(data) > 10_000
+    reads = []
+
+    class Recording(CountingUpload):
+        def read(self, size: int = -1) -> bytes:
+            reads.append(size)
+            return super().read(size)
+
+    checked = check_evidence(Recording(data, "big.png"))
+
+    assert checked.received_sha256 == hashlib.sha256(data).hexdigest()
+    assert len(reads) > 10 and max(reads) <= 1000  # streamed, never read whole at once
+
+
+def test_a_pdf_received_and_stored_hashes_agree() -> None:
+    data = pdf()
+    checked = check_evidence(upload(data, "statement.pdf"))
+    assert checked.received_sha256 == checked.sha256 == hashlib.sha256(data).hexdigest()
+
+
 # --- location data -----------------------------------------------------------------------
 
 

@@ -9,7 +9,14 @@ from rest_framework.test import APIClient
 
 from accounts.models import Team
 from escalation import services as lifecycle
-from tests.factories import AgentFactory, CustomerFactory, TicketFactory, category
+from tests.factories import (
+    AgentFactory,
+    CustomerFactory,
+    TicketFactory,
+    UserFactory,
+    category,
+    set_price,
+)
 from tickets import services
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import EventKind, Resolution, Status, Ticket, Tier
@@ -70,7 +77,8 @@ def test_round_robin_hands_new_cases_to_available_members_in_turn():
     team.round_robin = True
     team.save()
     first, away, second = AgentFactory(), AgentFactory(is_available=False), AgentFactory()
-    team.members.add(first, away, second)
+    # Only agents take support cases: an officer in the team is skipped.
+    team.members.add(first, away, UserFactory(role="appeal_officer", is_staff=True), second)
     assignees = [filed().assignee for _ in range(3)]
     assert assignees == [first, second, first]
 
@@ -89,6 +97,7 @@ def test_reject_needs_a_reason_the_customer_sees_and_can_be_appealed(agent):
 
 
 def test_propose_a_compensation_with_amount_and_asset(agent):
+    set_price("USDT", "1")
     ticket = filed()
     with pytest.raises(ValidationError) as refused:
         services.ticket_propose_resolution(
@@ -131,14 +140,18 @@ def test_escalate_by_hand_moves_up_with_the_new_tiers_clock(agent):
     assert ticket.sla_policy.tier == Tier.APPEAL_CENTER
     event = ticket.events.get(kind=EventKind.TIER)
     assert event.data == {"reason": "manual", "note": "Loss above 10,000 USDT"}
+    officer = UserFactory(role="appeal_officer", is_staff=True)
     with pytest.raises(ValidationError):
-        lifecycle.ticket_escalate(ticket=ticket, actor=agent, reason="")
+        lifecycle.ticket_escalate(ticket=ticket, actor=officer, reason="")
 
 
 def test_no_tier_above_the_committee(agent):
+    # Nobody escalates at the committee: it is the panel's case (tickets.authority), and
+    # the transition table knows there is no tier above it (tests/tickets/test_transitions).
     ticket = TicketFactory(status=Status.OPEN, tier=Tier.DISPUTE_COMMITTEE)
-    with pytest.raises(InvalidTransition, match="final"):
-        lifecycle.ticket_escalate(ticket=ticket, actor=agent, reason="more")
+    for actor in (agent, UserFactory(role="admin", is_staff=True)):
+        with pytest.raises(NotAllowed, match="only the panel votes"):
+            lifecycle.ticket_escalate(ticket=ticket, actor=actor, reason="more")
 
 
 def test_priority_change_moves_the_deadlines_to_the_new_policy(agent):

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.roles import is_staff_member
 from tickets import search
 from tickets.models import Priority, Status, Ticket, Tier
 
@@ -11,13 +12,21 @@ class TicketFilter(django_filters.FilterSet):
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     category = django_filters.CharFilter(field_name="category__code")
-    assignee = django_filters.CharFilter(field_name="assignee__email", lookup_expr="iexact")
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", help_text="Staff only: a staff member's email."
+    )
     breached = django_filters.BooleanFilter(method="filter_breached")
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
         model = Ticket
         fields = ["status", "tier", "priority", "category", "assignee", "breached", "q"]
+
+    def filter_assignee(self, queryset, name, value):
+        # Customers never learn staff emails, not even by guessing one here.
+        if self.request is None or not is_staff_member(self.request.user):
+            return queryset
+        return queryset.filter(assignee__email__iexact=value)
 
     def filter_breached(self, queryset, name, value):
         """Missed a deadline (and escalated for it), or overdue and not yet swept."""

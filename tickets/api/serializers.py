@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.roles import is_staff_member
+from tickets.labels import name_for_customer
 from tickets.models import (
     Attachment,
     Category,
@@ -63,10 +65,31 @@ class AttachmentInput(serializers.Serializer):
 class AttachmentOutput(serializers.ModelSerializer):
     filename = serializers.CharField(source="original_name")
     download_url = serializers.SerializerMethodField()
+    sha256 = serializers.CharField(
+        help_text=_(
+            "SHA-256 of the stored copy (the download): images are stored without their "
+            "location data, PDFs unchanged."
+        )
+    )
+    received_sha256 = serializers.CharField(
+        help_text=_(
+            "SHA-256 of the file exactly as it was received: what `sha256sum` of the "
+            "sender's copy prints. Empty for files stored before it was recorded."
+        )
+    )
 
     class Meta:
         model = Attachment
-        fields = ["id", "filename", "content_type", "size", "sha256", "created_at", "download_url"]
+        fields = [
+            "id",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "received_sha256",
+            "created_at",
+            "download_url",
+        ]
 
     def get_download_url(self, attachment) -> str:
         request = self.context.get("request")
@@ -83,9 +106,11 @@ class MessageOutput(serializers.ModelSerializer):
         fields = ["id", "author", "from_staff", "internal", "body", "created_at", "attachments"]
 
     def get_author(self, message) -> str:
-        # Customers see who on the desk wrote by name only, never a staff email.
         if message.author is None:
             return "system"
+        if _for_customer(self.context):
+            # Staff by the name they work under, or "Support team": never an email.
+            return name_for_customer(message.author, message.ticket)
         return message.author.display_name
 
 
@@ -95,9 +120,19 @@ class EventOutput(serializers.ModelSerializer):
         fields = ["kind", "from_status", "to_status", "from_tier", "to_tier", "created_at"]
 
 
+def _for_customer(context) -> bool:
+    request = context.get("request")
+    return request is None or not is_staff_member(request.user)
+
+
 class TicketListOutput(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    assignee = serializers.SerializerMethodField(
+        help_text=_(
+            "Staff see the assignee's email; customers see the name they work under, "
+            'or "Support team", never an email.'
+        )
+    )
 
     class Meta:
         model = Ticket
@@ -116,6 +151,13 @@ class TicketListOutput(serializers.ModelSerializer):
             "next_response_due_at",
             "resolution_due_at",
         ]
+
+    def get_assignee(self, ticket) -> str | None:
+        if ticket.assignee is None:
+            return None
+        if _for_customer(self.context):
+            return name_for_customer(ticket.assignee, ticket)
+        return ticket.assignee.email
 
 
 class TicketFieldsOutput(serializers.ModelSerializer):

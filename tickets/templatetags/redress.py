@@ -57,5 +57,11 @@ def plain_amount(value) -> str:
     return format(value.normalize(), "f")
 
 
+@register.filter
+def customer_name(person, ticket) -> str:
+    """`{{ message.author|customer_name:ticket }}`: the name the case's customer sees."""
+    return labels.name_for_customer(person, ticket)
+
+
 # Staff pages (the desk's and the committee's) word a status as the queue's rows do.
 register.filter(labels.staff_status)

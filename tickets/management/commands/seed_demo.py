@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from accounts import roles, two_factor
 from accounts.models import CustomerProfile, Team, User
 from tickets import services
-from tickets.models import Category, Channel, Ticket
+from tickets.models import Asset, Category, Channel, Ticket
 
 # The authenticator secret of every demo staff account (base32, as apps show it). The
 # default is a widely published example secret: fine for a demo, never for real staff.
@@ -28,6 +28,22 @@ STAFF = [
     ("committee1@example.com", "Chen Committee", [roles.COMMITTEE], []),
     ("committee2@example.com", "Casey Committee", [roles.COMMITTEE], []),
     ("committee3@example.com", "Cameron Committee", [roles.COMMITTEE], []),
+]
+
+
+# Reference prices in REDRESS_REFERENCE_CURRENCY (USD by default) that the demo's admin
+# sets, so compensation is valued for the four-eyes limit.
+DEMO_PRICES = [
+    ("BTC", "60000"),
+    ("ETH", "3000"),
+    ("USDT", "1"),
+    ("USDC", "1"),
+    ("BNB", "600"),
+    ("TRX", "0.25"),
+    ("SOL", "150"),
+    ("XRP", "0.5"),
+    ("LTC", "80"),
+    ("DOGE", "0.15"),
 ]
 
 
@@ -70,10 +86,18 @@ class Command(BaseCommand):
                 admin.save(update_fields=["is_superuser"])
             for user in User.objects.filter(email__in=[row[0] for row in STAFF] + [admin.email]):
                 two_factor.totp_enroll(user=user, base32_secret=totp_secret, name=TOTP_DEVICE_NAME)
+            self._prices(admin)
         if not Ticket.objects.filter(customer=customer).exists():
             self._cases(customer, User.objects.get(email="agent@example.com"))
         self._print(password)
         self._print_totp(totp_secret)
+
+    def _prices(self, admin: User) -> None:
+        """Reference prices so compensation is valued (round demo figures, not market data)."""
+        for code, price in DEMO_PRICES:
+            asset = Asset.objects.filter(code=code).first()
+            if asset and services.price_in_force(asset) is None:
+                services.asset_price_set(asset=asset, price=price, actor=admin)
 
     def _user(self, email, name, password, groups, staff=False) -> User:
         user, _created = User.objects.get_or_create(email=email, defaults={"full_name": name})
