@@ -18,7 +18,7 @@ from accounts import roles
 from accounts.models import User
 from escalation.models import Appeal, Panel
 from mail.compose import Outgoing, site_link
-from tickets.models import Attachment, Message, Resolution, Ticket
+from tickets.models import Attachment, Message, Resolution, Ticket, Tier
 
 Handler = Callable[..., list[Outgoing]]
 EVENTS: dict[str, Handler] = {}
@@ -191,11 +191,22 @@ def resolution_accepted(resolution_id: int) -> list[Outgoing]:
     ]
 
 
+def _tier_key(ticket: Ticket, event: str) -> str:
+    """A case reaches each tier once (tiers only go up), so the tier names the event.
+
+    Reaching the committee is one piece of news for the customer, however it is told
+    (the case moved up, their appeal went there, its panel sits): one mail, whichever
+    comes first. Referring a case to the committee used to send two within a second.
+    """
+    if ticket.tier == Tier.DISPUTE_COMMITTEE:
+        return f"reached_committee:{ticket.pk}"
+    return f"{event}:{ticket.pk}:{ticket.tier}"
+
+
 @event
 def escalated(ticket_ids: list[int]) -> list[Outgoing]:
-    # A case reaches each tier once (tiers only go up), so the tier names the event.
     return [
-        _customer(f"escalated:{t.pk}:{t.tier}", "escalated", "escalated", t)
+        _customer(_tier_key(t, "escalated"), "escalated", "escalated", t)
         for t in _tickets(ticket_ids)
     ]
 
@@ -206,7 +217,7 @@ def appeal_filed(appeal_id: int) -> list[Outgoing]:
     if appeal is None:
         return []
     return [
-        _customer(f"appeal_filed:{appeal.pk}", "appeal", "appeal_received", t)
+        _customer(_tier_key(t, "appeal_filed"), "appeal", "appeal_received", t)
         for t in _tickets([appeal.ticket_id])
     ]
 
@@ -220,7 +231,7 @@ def panel_seated(panel_id: int) -> list[Outgoing]:
     (ticket,) = _tickets([panel.ticket_id])
     members = panel.members.order_by("pk")
     return [
-        _customer(f"panel_seated:{panel.pk}", "panel", "panel_drawn", ticket),
+        _customer(_tier_key(ticket, "panel_seated"), "panel", "panel_drawn", ticket),
         *_staff(
             f"panel_seated:{panel.pk}",
             "panel_seat",

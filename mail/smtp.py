@@ -50,15 +50,16 @@ class SpoolHandler:
 class Listener:
     """An SMTP server on its own loop and thread: `start()`, then `port`, then `stop()`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 2525):
+    def __init__(self, host: str = "127.0.0.1", port: int = 2525, handler=None):
         self.host, self.port = host, port
+        self.handler = handler or SpoolHandler()
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
 
     def _factory(self) -> SMTP:
         return SMTP(
-            SpoolHandler(),
+            self.handler,
             data_size_limit=settings.REDRESS_MAIL_MAX_BYTES,
             hostname=self.host,
             ident="Redress inbound mail",
