@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from mnemonic import Mnemonic
 
-from escalation import services as lifecycle
 from mail import addresses, inbound, tasks
 from mail.models import Bounce, InboundMessage, Notification
 from tests.factories import AgentFactory, CustomerFactory, pdf_upload, png_upload
