@@ -39,6 +39,7 @@ from desk.forms import (
     ReplyForm,
 )
 from escalation import services as lifecycle
+from mail import selectors as mail_selectors
 from sla.models import Target
 from tickets import selectors, services
 from tickets.labels import event_details
@@ -206,6 +207,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         .select_related("asset", "proposed_by")
         .first(),
         "merged": ticket.merged.only("reference", "subject"),
+        "bounce": mail_selectors.bounce_for(ticket.customer.email),
         "other_cases": Ticket.objects.filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
         .select_related("category")

@@ -19,7 +19,7 @@ import threading
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 from mail import inbound
 
@@ -27,8 +27,11 @@ log = logging.getLogger(__name__)
 
 
 def _spool(raw: bytes, mail_from: str | None, rcpt_tos: list[str]) -> int:
-    close_old_connections()
-    row = inbound.spool(raw, source="smtp", envelope_from=mail_from or "", envelope_to=rcpt_tos)
+    try:
+        row = inbound.spool(raw, source="smtp", envelope_from=mail_from or "", envelope_to=rcpt_tos)
+    finally:
+        # Mail comes seldom: hold no connection open between messages.
+        connections.close_all()
     return row.pk
 
 

@@ -30,7 +30,7 @@ def preferences_part(request) -> dict | None:
     audience = selectors.audience_of(request.user)
     return {
         "template": "mail/partials/_preferences.html",
-        "mail_form": _form(request),
+        "form": _form(request),
         "required_note": REQUIRED_NOTE,
         "required": [k for k in KINDS.values() if k.audience == audience and k.required],
     }
