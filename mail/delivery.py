@@ -46,8 +46,8 @@ def email_for(notification: Notification) -> EmailMultiAlternatives:
         "X-Redress-Notification": notification.kind,
     }
     if notification.references:
+        # The case's thread: mail programs show a case's mails as one conversation.
         headers["References"] = notification.references
-        headers["In-Reply-To"] = notification.references
     message = EmailMultiAlternatives(
         notification.subject,
         notification.body_text,
