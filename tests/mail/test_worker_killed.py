@@ -34,8 +34,10 @@ pytestmark = [
 
 def _worker(env: dict, log) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.mail.dying_worker", "worker"]
-        + ["--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip"],
+        [
+            *(sys.executable, "-m", "celery", "-A", "tests.mail.dying_worker", "worker"),
+            *("--pool=solo", "--loglevel=INFO", "--without-mingle", "--without-gossip"),
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
