@@ -38,7 +38,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.models import User
@@ -142,7 +142,7 @@ class _Handler:
     def run(self) -> list[compose.Outgoing]:
         row = self.row
         if self._copy_of_handled():
-            return self._done(State.IGNORED, _noop("A copy of a message already handled."))
+            return self._done(State.IGNORED, gettext_noop("A copy of a message already handled."))
         automatic = parsing.automatic(self.message, row.envelope_from or None)
         if automatic:
             if automatic == parsing.BOUNCE:
@@ -150,7 +150,7 @@ class _Handler:
                     mark_bouncing(address, reason or "bounced")
             return self._done(State.IGNORED, automatic)
         if not row.sender:
-            return self._done(State.QUARANTINED, _noop("It names no sender."))
+            return self._done(State.QUARANTINED, gettext_noop("It names no sender."))
         Bounce.objects.filter(address=row.sender).delete()  # mail from it arrives again
         if self._refuse_secret():
             return self.replies
@@ -159,7 +159,7 @@ class _Handler:
             self.row.ticket = ticket
             return self._done(
                 State.QUARANTINED,
-                _noop("The sender is not the customer of %(reference)s (found by %(how)s)."),
+                gettext_noop("The sender is not the customer of %(reference)s (found by %(how)s)."),
                 reference=ticket.reference,
                 how=how,
             )
@@ -167,15 +167,18 @@ class _Handler:
             return self._to_case(ticket)
         if forged:
             return self._done(
-                State.QUARANTINED, _noop("A reply address with a token that is not ours.")
+                State.QUARANTINED, gettext_noop("A reply address with a token that is not ours.")
             )
         if self.user is not None and _is_customer(self.user):
             return self._open_case()
         if self.user is not None:
-            return self._done(State.QUARANTINED, _noop("From a staff address, not a customer's."))
+            return self._done(
+                State.QUARANTINED, gettext_noop("From a staff address, not a customer's.")
+            )
         self._answer("how_to_file", f"how_to_file:{row.sender}")
         return self._done(
-            State.QUARANTINED, _noop("An unknown sender (told once how to file a complaint).")
+            State.QUARANTINED,
+            gettext_noop("An unknown sender (told once how to file a complaint)."),
         )
 
     # --- steps ---------------------------------------------------------------------------
@@ -218,7 +221,9 @@ class _Handler:
         )
         self._done(
             State.REFUSED,
-            _noop("It held a secret (%(kind)s): nothing of it was kept, the sender was told."),
+            gettext_noop(
+                "It held a secret (%(kind)s): nothing of it was kept, the sender was told."
+            ),
             kind=str(match.kind),
         )
         return True
@@ -231,19 +236,19 @@ class _Handler:
             if reference:
                 ticket = Ticket.objects.filter(reference=reference).first()
                 if ticket is not None:
-                    return ticket, _noop("its reply address"), False
+                    return ticket, gettext_noop("its reply address"), False
             elif addresses.is_ours(address) and "+" in address.partition("@")[0]:
                 forged = True
         ours = Notification.objects.filter(
             message_id__in=parsing.referenced_ids(self.message), ticket__isnull=False
         ).first()
         if ours is not None:
-            return ours.ticket, _noop("the mail it answers"), forged
+            return ours.ticket, gettext_noop("the mail it answers"), forged
         reference = parsing.reference_in_subject(self.row.subject)
         if reference:
             ticket = Ticket.objects.filter(reference=reference).first()
             if ticket is not None:
-                return ticket, _noop("a reference in the subject"), forged
+                return ticket, gettext_noop("a reference in the subject"), forged
         return None, "", forged
 
     def _files(self, room: int):
@@ -284,7 +289,7 @@ class _Handler:
             files, refused = self._files(max(room, 0))
             body = self._body(files)
             if not body:
-                return self._done(State.IGNORED, _noop("An empty reply."))
+                return self._done(State.IGNORED, gettext_noop("An empty reply."))
             try:
                 with transaction.atomic():
                     tickets.ticket_add_message(
@@ -298,13 +303,15 @@ class _Handler:
                 self.row.ticket = ticket
                 return self._done(
                     State.QUARANTINED,
-                    _noop("%(reference)s did not take it: %(error)s"),
+                    gettext_noop("%(reference)s did not take it: %(error)s"),
                     reference=ticket.reference,
                     error=_say(error),
                 )
         self.row.ticket = ticket
         self._report_refused(refused, ticket)
-        return self._done(State.ADDED, _noop("Added to %(reference)s."), reference=ticket.reference)
+        return self._done(
+            State.ADDED, gettext_noop("Added to %(reference)s."), reference=ticket.reference
+        )
 
     def _open_case(self, follows: Ticket | None = None) -> list[compose.Outgoing]:
         with translation.override(compose.language_of(self.user)):
@@ -312,7 +319,7 @@ class _Handler:
             body = self._body(files) or self.row.subject
             subject = parsing.REFERENCE.sub("", self.row.subject).strip(" :-") or body[:80]
             if not body:
-                return self._done(State.IGNORED, _noop("An empty message."))
+                return self._done(State.IGNORED, gettext_noop("An empty message."))
             try:
                 with transaction.atomic():
                     ticket = tickets.ticket_file(
@@ -331,7 +338,7 @@ class _Handler:
             except (InvalidTransition, NotAllowed, ValidationError) as error:
                 return self._done(
                     State.QUARANTINED,
-                    _noop("No case could be opened: %(error)s"),
+                    gettext_noop("No case could be opened: %(error)s"),
                     error=_say(error),
                 )
         self.row.ticket = ticket
@@ -339,11 +346,13 @@ class _Handler:
         if follows is not None:
             return self._done(
                 State.OPENED,
-                _noop("Opened %(reference)s, which follows the closed %(follows)s."),
+                gettext_noop("Opened %(reference)s, which follows the closed %(follows)s."),
                 reference=ticket.reference,
                 follows=follows.reference,
             )
-        return self._done(State.OPENED, _noop("Opened %(reference)s."), reference=ticket.reference)
+        return self._done(
+            State.OPENED, gettext_noop("Opened %(reference)s."), reference=ticket.reference
+        )
 
     def _report_refused(self, refused: list[tuple[str, str]], ticket: Ticket) -> None:
         if refused:
