@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import User
+from accounts.roles import is_staff_member
 from mail.kinds import CUSTOMER, STAFF
 from mail.models import Bounce, InboundMessage, OptOut
 
 
 def audience_of(user: User) -> str:
-    from accounts.roles import is_staff_member
-
     return STAFF if is_staff_member(user) else CUSTOMER
 
 

@@ -233,3 +233,26 @@ def test_another_app_asks_for_a_customer_mail_by_task_name_with_a_key(
     assert "We wait for the blockchain analysis." in sent.body and "2026" in sent.body
     with pytest.raises(ValueError, match="not a kind of customer mail"):
         tasks.notify_customer(ticket.pk, "panel_seat", "x")
+
+
+def test_calls_recorded_before_the_move_go_to_the_mail_room():
+    import importlib
+
+    from django.apps import apps
+
+    moved = importlib.import_module("mail.migrations.0002_outbox_calls_of_moved_tasks")
+    ticket = file()
+    OutboxMessage.objects.all().delete()  # what the filing itself recorded
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(task="tickets.tasks.send_ticket_received", args=[ticket.pk]),
+            OutboxMessage(task="escalation.tasks.notify_warning", args=[[ticket.pk]]),
+        ]
+    )
+    moved.rewrite(apps, None)
+    assert sorted(OutboxMessage.objects.values_list("task", "args")) == [
+        ("mail.tasks.notify", ["deadline_close", [ticket.pk]]),
+        ("mail.tasks.notify", ["ticket_filed", ticket.pk]),
+    ]
+    assert relay.relay() == 2
+    assert [m.to for m in mail.outbox] == [[ticket.customer.email]]  # nobody to warn: no team
