@@ -85,3 +85,40 @@ def test_a_mail_is_given_up_only_after_days_and_then_stays_listed(settings, time
     delivery.deliver_due()
     gave_up = Notification.objects.get()
     assert gave_up.state == Notification.State.FAILED and gave_up.last_error
+
+
+class RefusingRecipient:
+    """A mail server that knows no such user: 550 at RCPT."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return f"550 5.1.1 <{address}>: no such user here"
+
+
+def test_a_recipient_refused_for_good_is_given_up_and_its_address_marked(settings):
+    from mail import tasks
+    from mail.models import Bounce
+
+    listener = Listener("127.0.0.1", 0, handler=RefusingRecipient()).start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.port
+        ticket = file()
+        tasks.notify("ticket_filed", ticket.pk)
+    finally:
+        listener.stop()
+    notification = Notification.objects.get()
+    assert notification.state == Notification.State.FAILED and "550" in notification.last_error
+    assert Bounce.objects.filter(address=ticket.customer.email).exists()
+
+
+def test_the_beat_handles_inbound_mail_whose_ingest_never_ran(time_machine):
+    from mail import inbound, tasks
+    from tests.mail.helpers import compose
+
+    ticket = file()
+    raw = compose(sender=ticket.customer.email, subject=f"Re: {ticket.reference}", body="Late")
+    row = inbound.spool(raw, source="test")  # its ingest call is lost with a dead worker
+    time_machine.move_to(timezone.now() + timedelta(minutes=6))
+    tasks.deliver_due()
+    row.refresh_from_db()
+    assert row.state == row.State.ADDED and ticket.messages.get().body == "Late"
