@@ -7,39 +7,48 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.escalation.test_worker import PROJECT_ROOT
 
 
-def _run(port: int) -> tuple[str, str]:
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "mail_listen", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    time.sleep(8)
-    alive = process.poll() is None
+def _run(tmp_path, port: int, expected: str) -> str:
+    """Start the command, wait until it says `expected`, stop it as honcho would."""
+    log = tmp_path / "listen.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "mail_listen", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    deadline = time.monotonic() + 90  # Django starts slowly on a busy machine
+    while expected not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"mail_listen did not say {expected!r}:\n{log.read_text()}")
+        time.sleep(0.2)
+    assert process.poll() is None  # still up
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=20)
-    assert alive, err
-    assert process.returncode == 0, (process.returncode, err)  # stopped as asked
-    return out, err
+    assert process.wait(timeout=20) == 0  # stopped as asked
+    return log.read_text()
 
 
-def test_the_listener_prints_its_address_and_stops_on_sigterm():
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    out, _err = _run(port)
-    assert f"Inbound mail: SMTP on 127.0.0.1:{port}" in out
+        return probe.getsockname()[1]
 
 
-def test_a_busy_port_is_said_and_the_demo_keeps_running():
+def test_the_listener_prints_its_address_and_stops_on_sigterm(tmp_path):
+    port = _free_port()
+    _run(tmp_path, port, f"Inbound mail: SMTP on 127.0.0.1:{port}")
+
+
+def test_a_busy_port_is_said_and_the_demo_keeps_running(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        _out, err = _run(busy.getsockname()[1])
-    assert "set REDRESS_SMTP_PORT to a free port" in err
+        _run(tmp_path, busy.getsockname()[1], "set REDRESS_SMTP_PORT to a free port")
