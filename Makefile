@@ -14,13 +14,16 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 
-# The demo: SQLite (WAL), a filesystem Celery broker, mail written to var/mail.
+# The demo: SQLite (WAL), a filesystem Celery broker, mail written to var/mail, and an SMTP
+# listener for inbound mail on 127.0.0.1:2525 (REDRESS_SMTP_PORT overrides).
 run: install
 	mkdir -p var/broker/queue var/broker/processed var/broker/control var/mail var/evidence
 	$(UV) run --no-sync python manage.py migrate --noinput
 	$(UV) run --no-sync python manage.py collectstatic --noinput --verbosity 0
 	$(UV) run --no-sync python manage.py seed_demo
-	@echo "Redress is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, worker and beat)"
+	$(UV) run --no-sync python manage.py seed_mail
+	@echo "Redress is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, worker, beat and mail listener)"
+	@echo "Inbound mail: SMTP on 127.0.0.1:$${REDRESS_SMTP_PORT:-2525}; the reply address to use is in the mails under var/mail/"
 	REDRESS_PORT=$(PORT) REDRESS_SITE_URL=http://127.0.0.1:$(PORT) REDRESS_OFFICIAL_DOMAIN=127.0.0.1:$(PORT) \
 		$(UV) run --no-sync honcho start -f Procfile.demo
 

@@ -19,6 +19,7 @@ from accounts import two_factor
 from accounts.access import is_verified
 from accounts.forms import OTPForm, ProfileForm, SignUpForm
 from accounts.models import CustomerProfile
+from accounts.profile import parts_for as profile_parts
 from accounts.roles import is_staff_member
 from accounts.services import customer_register, profile_update
 
@@ -51,7 +52,7 @@ def profile(request):
         profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, "accounts/profile.html", {"form": form, "parts": profile_parts(request)})
 
 
 class SignInView(auth_views.LoginView):

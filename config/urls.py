@@ -11,6 +11,9 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("tickets/", include("escalation.urls")),
     path("staff/", include("desk.urls")),
+    path("mail/", include("mail.urls")),
+    # Providers' inbound webhooks (django-anymail), e.g. /anymail/postmark/inbound/.
+    path("anymail/", include("anymail.urls")),
     path(
         "attachments/<uuid:attachment_id>/download/",
         ticket_views.attachment_download,

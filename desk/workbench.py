@@ -41,6 +41,7 @@ from desk.forms import (
     ReplyForm,
 )
 from escalation import services as lifecycle
+from mail import selectors as mail_selectors
 from sla.models import Target
 from tickets import authority, selectors, services
 from tickets.labels import event_details
@@ -218,6 +219,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         "merged": Ticket.objects.filter(selectors.case_scope(user), merged_into=ticket).only(
             "reference", "subject"
         ),
+        "bounce": mail_selectors.bounce_for(ticket.customer.email),
         "other_cases": selectors.tickets_visible_to(user)
         .filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)

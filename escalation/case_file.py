@@ -1,11 +1,12 @@
 """The case file: everything about a case in one ZIP a customer can take to a regulator.
 
 It holds the conversation, structured fields, proposals, votes and decision, the audit
-timeline as readable HTML and as JSON, every evidence file, and `manifest.json` with the
-SHA-256 of each of those files and, for evidence, the SHA-256 of the file as it was
-received beside that of the stored copy. `manifest.sig` is an HMAC of the manifest under
-a key derived from the server's secret, so the exchange can also prove the file came from
-it; `manage.py verify_case_file` checks both.
+timeline as readable HTML and as JSON, every evidence file, the customer's mails as they
+arrived (`originals/*.eml`, byte for byte), and `manifest.json` with the SHA-256 of each
+of those files and, for evidence, the SHA-256 of the file as it was received beside that
+of the stored copy. `manifest.sig` is an HMAC of the manifest under a key derived from the
+server's secret, so the exchange can also prove the file came from it;
+`manage.py verify_case_file` checks both.
 
 It holds what its reader may see (the one scope of tickets.selectors): a customer's file
 has no internal note, internal event or staff email in it; a panel member's has no other
@@ -24,6 +25,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -34,7 +36,7 @@ from escalation.models import Panel
 from sla.models import SLARecord
 from tickets import web
 from tickets.labels import name_for_customer
-from tickets.models import Resolution, Ticket
+from tickets.models import MessageOriginal, Resolution, Ticket
 from tickets.selectors import (
     event_data_for,
     ticket_attachments_for,
@@ -174,6 +176,24 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
     events = list(ticket_events_for(user, ticket))
     attachments = list(ticket_attachments_for(user, ticket))
     case = _case_data(ticket, user)
+    originals = list(
+        MessageOriginal.objects.filter(ticket=ticket).filter(
+            Q(message=None) | Q(message__in=[m.pk for m in messages])
+        )
+    )
+    original_names = {
+        o.pk: f"originals/{i:02d}-{o.sha256[:12]}.eml" for i, o in enumerate(originals, 1)
+    }
+    case["originals"] = [
+        {
+            "file": original_names[o.pk],
+            "message": o.message_id,
+            "size": o.size,
+            "sha256": o.sha256,
+            "received_at": o.created_at,
+        }
+        for o in originals
+    ]
     evidence_names = {a.pk: _safe_name(i, a.original_name) for i, a in enumerate(attachments, 1)}
     case["evidence"] = [
         {
@@ -232,10 +252,11 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
         for name, data in contents.items():
             archive.writestr(name, data)
             hashes[name] = hashlib.sha256(data).hexdigest()
-        for attachment in attachments:
-            name = evidence_names[attachment.pk]
+        stored = [(evidence_names[a.pk], a.file) for a in attachments]
+        stored += [(original_names[o.pk], o.file) for o in originals]
+        for name, stored_file in stored:
             digest = hashlib.sha256()
-            with attachment.file.open("rb") as source, archive.open(name, "w") as target:
+            with stored_file.open("rb") as source, archive.open(name, "w") as target:
                 for chunk in iter(lambda: source.read(1024 * 1024), b""):
                     digest.update(chunk)
                     target.write(chunk)
@@ -295,7 +316,8 @@ def verify(path_or_file) -> Verification:
             problems.append(f"{name}: not listed in the manifest")
         evidence = manifest.get("evidence", {})
         if "case.json" in names:
-            for item in json.loads(archive.read("case.json")).get("evidence", []):
+            case = json.loads(archive.read("case.json"))
+            for item in [*case.get("evidence", []), *case.get("originals", [])]:
                 if listed.get(item["file"]) not in (None, item["sha256"]):
                     problems.append(f"{item['file']}: differs from the hash recorded at upload")
                 recorded = evidence.get(item["file"])

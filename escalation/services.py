@@ -24,6 +24,7 @@ from tickets import authority, search, transitions
 from tickets import services as tickets
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import EventKind, Message, Resolution, Status, Ticket, TicketEvent, Tier
+from tickets.services import NOTIFY
 
 
 @transaction.atomic
@@ -43,10 +44,7 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     )
     TicketEvent.objects.bulk_create(events)
     ticket.save(update_fields=["tier", "status", "assignee", "updated_at", *clock.SLA_FIELDS])
-
-    from escalation.tasks import notify_escalated
-
-    outbox.enqueue(notify_escalated, [ticket.pk])
+    outbox.enqueue(NOTIFY, "escalated", [ticket.pk])
     if ticket.tier == Tier.DISPUTE_COMMITTEE:
         _draw_later(ticket.pk)
     return ticket
@@ -116,7 +114,7 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
     changed = tickets.clock_tick(ticket, tickets.stop_resolved, now=now)
     _close_open_appeal(ticket, now)
     ticket.save(update_fields=["status", "resolved_at", "lifecycle_due_at", "updated_at", *changed])
-    _mail(ticket.pk, "resolution_accepted")
+    outbox.enqueue(NOTIFY, "resolution_accepted", resolution.pk)
     return ticket
 
 
@@ -188,20 +186,12 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     search.reindex(ticket.pk)
     if ticket.tier == Tier.DISPUTE_COMMITTEE:
         _draw_later(ticket.pk)
-    _mail(ticket.pk, "appeal_received")
+    outbox.enqueue(NOTIFY, "appeal_filed", appeal.pk)
     return appeal
 
 
-def _mail(ticket_id: int, template: str, message_id: int | None = None) -> None:
-    from tickets.tasks import send_customer_mail
-
-    outbox.enqueue(send_customer_mail, ticket_id, template, message_id)
-
-
 def _draw_later(ticket_id: int) -> None:
-    from escalation.tasks import draw_panels
-
-    outbox.enqueue(draw_panels, [ticket_id])
+    outbox.enqueue("escalation.tasks.draw_panels", [ticket_id])
 
 
 def handled_by(ticket: Ticket) -> set[int]:
@@ -253,7 +243,7 @@ def panel_draw(*, ticket: Ticket) -> Panel:
                 internal=True,
                 data={"state": "waiting", "independent_members": len(candidates), "needed": size},
             )
-            _alert_admins_no_panel(ticket.pk)
+            outbox.enqueue(NOTIFY, "panel_waiting", panel.pk)
         return panel
     chosen = random.SystemRandom().sample(candidates, size)
     PanelSeat.objects.bulk_create(PanelSeat(panel=panel, member_id=pk) for pk in chosen)
@@ -262,14 +252,8 @@ def panel_draw(*, ticket: Ticket) -> Panel:
     TicketEvent.objects.create(
         ticket=ticket, kind=EventKind.PANEL, data={"state": "sitting", "size": size}
     )
-    _mail(ticket.pk, "panel_drawn")
+    outbox.enqueue(NOTIFY, "panel_seated", panel.pk)
     return panel
-
-
-def _alert_admins_no_panel(ticket_id: int) -> None:
-    from escalation.tasks import alert_admins_no_panel
-
-    outbox.enqueue(alert_admins_no_panel, [ticket_id])
 
 
 @transaction.atomic
@@ -357,7 +341,7 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
             *changed,
         ]
     )
-    _mail(ticket.pk, "decision_published")
+    outbox.enqueue(NOTIFY, "decision_published", panel.pk)
 
 
 @transaction.atomic

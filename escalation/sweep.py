@@ -25,6 +25,7 @@ from sla import clock
 from sla.models import SLARecord
 from tickets.exceptions import InvalidTransition
 from tickets.models import OPEN_STATUSES, EventKind, Status, Ticket, TicketEvent, Tier
+from tickets.services import NOTIFY
 from tickets.transitions import next_tier
 
 _SLA_ATTNAMES = attnames(Ticket, clock.SLA_FIELDS)
@@ -150,18 +151,19 @@ def warn_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) 
 
 
 def _notify(result: SweepResult) -> None:
-    """Record the batch's notices and panel draws in its transaction; `sweep` sends them."""
-    from escalation import tasks
+    """Record the batch's news and panel draws in its transaction; `sweep` sends them.
 
+    The mail app decides who hears of each (mail/events.py); the sweep only says what happened.
+    """
     calls = [
-        (task, (ids,))
-        for task, ids in (
-            (tasks.notify_escalated, result.escalated),
-            (tasks.alert_admins, result.alerted),
-            (tasks.notify_warning, result.warned),
-            (tasks.draw_panels, result.to_committee),
+        (task, args)
+        for task, args in (
+            (NOTIFY, ("escalated", result.escalated)),
+            (NOTIFY, ("last_tier_breached", result.alerted)),
+            (NOTIFY, ("deadline_close", result.warned)),
+            ("escalation.tasks.draw_panels", (result.to_committee,)),
         )
-        if ids
+        if args[-1]
     ]
     outbox.enqueue_all(calls, send_after_commit=False)
 

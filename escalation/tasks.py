@@ -1,8 +1,11 @@
-"""Thin Celery tasks: the sweep beat runs every minute, and the mails it queues."""
+"""Thin Celery tasks: the sweep the beat runs every minute, and the panel draws it queues.
+
+The mails the sweep's news causes are the mail app's (mail.tasks.notify).
+"""
 
 from celery import shared_task
 
-from escalation import notifications, sweep
+from escalation import sweep
 
 
 @shared_task(ignore_result=True)
@@ -15,26 +18,6 @@ def sla_sweep() -> dict:
         "warned": len(result.warned),
         "lifecycle": len(result.lifecycle),
     }
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def notify_escalated(ticket_ids: list[int]) -> None:
-    notifications.escalated(ticket_ids)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def alert_admins(ticket_ids: list[int]) -> None:
-    notifications.committee_breached(ticket_ids)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def notify_warning(ticket_ids: list[int]) -> None:
-    notifications.deadline_close(ticket_ids)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def alert_admins_no_panel(ticket_ids: list[int]) -> None:
-    notifications.no_independent_panel(ticket_ids)
 
 
 @shared_task

@@ -1,7 +1,10 @@
 """The transactional outbox: Celery tasks are recorded with the change, sent after commit.
 
 `enqueue` writes the task call in the caller's transaction and tries to send it as soon
-as that commits. If the broker cannot take it, the request or sweep still succeeds (its
+as that commits. A task is named, not imported ("mail.tasks.notify"): Celery registers
+each task under its module path and function name, so an app can ask for the work of an
+app above it (tickets and escalation record what happened; mail decides what to send)
+without importing it. If the broker cannot take it, the request or sweep still succeeds (its
 change is committed and must be reported as done) and the message stays pending; the
 relay task sends what is pending every minute, in bounded batches, locking rows with
 SKIP LOCKED so that two relays never send one message twice. Delivery is at least once:
@@ -24,12 +27,15 @@ from outbox.models import Message
 log = logging.getLogger(__name__)
 
 
-def enqueue(task: Task, *args) -> None:
-    """Send `task(*args)` once the current transaction commits; nothing is lost if it cannot."""
+def enqueue(task: str, *args) -> None:
+    """Send the task named `task` with `args` (JSON) once the current transaction commits.
+
+    Nothing is lost if the broker cannot take it then: the relay sends it later.
+    """
     enqueue_all([(task, args)])
 
 
-def enqueue_all(calls: list[tuple[Task, tuple]], *, send_after_commit: bool = True) -> None:
+def enqueue_all(calls: list[tuple[str, tuple]], *, send_after_commit: bool = True) -> None:
     """`enqueue` for several calls at once: one insert, one send after commit.
 
     A caller that commits many batches in a row (the SLA sweep) may send them all with one
@@ -38,11 +44,18 @@ def enqueue_all(calls: list[tuple[Task, tuple]], *, send_after_commit: bool = Tr
     if not calls:
         return
     messages = Message.objects.bulk_create(
-        Message(task=task.name, args=list(args)) for task, args in calls
+        Message(task=_checked(task), args=list(args)) for task, args in calls
     )
     if send_after_commit:
         ids = [message.pk for message in messages]
         transaction.on_commit(lambda: publish(ids=ids))
+
+
+def _checked(name: str) -> str:
+    # A typo would wait in the outbox for ever; refuse it where it is written instead.
+    if not isinstance(name, str) or not isinstance(_task(name), Task):
+        raise TypeError(f"{name!r} is not the name of a Celery task")
+    return name
 
 
 def _task(name: str) -> Task:
@@ -63,8 +76,17 @@ def publish(*, ids: list[int] | None = None, batch_size: int = 100) -> int:
             pending = pending.filter(pk__in=ids)
         for message in pending.order_by("id")[:batch_size]:
             try:
+                task = _task(message.task)
+            except (ImportError, AttributeError) as error:
+                # A task renamed since it was recorded: it waits, visibly, for an admin.
+                log.error("No task %s; %s stays in the outbox", message.task, message)
+                Message.objects.filter(pk=message.pk).update(
+                    attempts=message.attempts + 1, last_error=f"unknown task: {error}"[:1000]
+                )
+                continue
+            try:
                 # No retries here: waiting for a broker that is down would hold the request.
-                _task(message.task).apply_async(args=message.args, retry=False)
+                task.apply_async(args=message.args, retry=False)
             except OperationalError as error:
                 log.warning("Broker unavailable; %s stays in the outbox: %s", message, error)
                 Message.objects.filter(pk=message.pk).update(

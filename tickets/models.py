@@ -650,6 +650,38 @@ class Attachment(models.Model):
         return self.content_type.startswith("image/")
 
 
+class MessageOriginal(models.Model):
+    """A message as it arrived by mail, byte for byte, kept for the case file.
+
+    Written by the mail room's inbound pipeline through the ticket services; the case
+    file (escalation) lists each with its SHA-256 beside the conversation.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="originals")
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="original",
+        verbose_name=_("message"),
+    )
+    file = models.FileField(_("file"), storage=_evidence_storage, max_length=200)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="original_ticket_time")]
+        verbose_name = _("original message")
+        verbose_name_plural = _("original messages")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.sha256[:12]}"
+
+
 class EventKind(models.TextChoices):
     FILED = "filed", _("Ticket filed")
     MESSAGE = "message", _("Message added")
@@ -671,6 +703,7 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("Merged")
     # A supervisor opened a case outside their teams and tiers (tickets.selectors).
     ACCESS = "access", _("Opened outside scope")
+    LINKED = "linked", _("Linked to another case")
 
 
 class TicketEventQuerySet(models.QuerySet):

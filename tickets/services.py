@@ -7,6 +7,7 @@ its audit event, and queues side effects to run only after commit.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
@@ -41,6 +42,7 @@ from tickets.models import (
     EventKind,
     IdempotencyKey,
     Message,
+    MessageOriginal,
     Status,
     Ticket,
     TicketEvent,
@@ -51,6 +53,8 @@ from tickets.transitions import CUSTOMER, STAFF
 
 # Readable over the phone: no 0/O, 1/I/L, no vowels-only words by chance in a short code.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+# What happened, for the mail app above to tell whom it concerns (mail/events.py).
+NOTIFY = "mail.tasks.notify"
 # Free-text fields scanned for secrets; the TxID is a public hash and is checked by format instead.
 _SCANNED_FIELDS = ("order_id", "wallet_address", "trading_pair", "device")
 
@@ -123,6 +127,17 @@ def store_evidence(
     return stored
 
 
+def store_original(ticket: Ticket, message: Message | None, raw: bytes) -> MessageOriginal:
+    original = MessageOriginal(
+        ticket=ticket, message=message, size=len(raw), sha256=hashlib.sha256(raw).hexdigest()
+    )
+    original.file.save(
+        f"{ticket.created_at:%Y/%m}/{original.id.hex}.eml", ContentFile(raw), save=False
+    )
+    original.save()
+    return original
+
+
 def _actor_kind(ticket: Ticket, actor: User) -> str:
     if is_staff_member(actor):
         return STAFF
@@ -143,11 +158,15 @@ def ticket_file(
     files: Iterable[UploadedFile] = (),
     channel: str = Channel.WEB,
     allow_duplicate: bool = False,
+    original: bytes | None = None,
+    follows: Ticket | None = None,
 ) -> Ticket:
     """File a new case; the customer is mailed its reference once the filing commits.
 
     Unless `allow_duplicate`, an open case of the customer's with the same TxID or order
     ID stops the filing with DuplicateTicket, so the caller can offer to add to it instead.
+    `original` is the message as it arrived by mail (kept for the case file); `follows`
+    a closed case this one carries on (a reply to it by mail), linked both ways.
     """
     on_behalf = None
     if filed_by.pk != customer.pk:
@@ -235,14 +254,17 @@ def ticket_file(
         priority=ticket.priority,
         first_response_due_at=ticket.first_response_due_at.isoformat(),
         sla_policy=ticket.sla_policy.name,
+        **({"follows": follows.reference} if follows else {}),
     )
+    if follows is not None:
+        _record(follows, None, EventKind.LINKED, followed_by=ticket.reference)
+        _record(ticket, None, EventKind.LINKED, follows=follows.reference)
+    if original is not None:
+        store_original(ticket, None, original)
     store_evidence(ticket, filed_by, checked)
     _route_round_robin(ticket)
     search.reindex(ticket.pk)
-
-    from tickets.tasks import send_ticket_received
-
-    outbox.enqueue(send_ticket_received, ticket.pk)
+    outbox.enqueue(NOTIFY, "ticket_filed", ticket.pk)
     return ticket
 
 
@@ -312,8 +334,12 @@ def ticket_add_message(
     body: str,
     internal: bool = False,
     files: Iterable[UploadedFile] = (),
+    original: bytes | None = None,
 ) -> Message:
-    """A reply or an internal note, with optional evidence, in one transaction."""
+    """A reply or an internal note, with optional evidence, in one transaction.
+
+    `original` is the customer's message as it arrived by mail, kept for the case file.
+    """
     body = body.strip()
     ticket = _lock(ticket)
     kind = _actor_kind(ticket, author)
@@ -340,6 +366,8 @@ def ticket_add_message(
         message=message.pk,
     )
     store_evidence(ticket, author, checked, message)
+    if original is not None:
+        store_original(ticket, message, original)
 
     changed = ["updated_at"]
     if kind == CUSTOMER:
@@ -357,10 +385,10 @@ def ticket_add_message(
     ticket.save(update_fields=changed)
     search.reindex(ticket.pk)
 
-    if kind == STAFF and not internal:
-        from tickets.tasks import send_staff_reply
-
-        outbox.enqueue(send_staff_reply, message.pk)
+    if kind == CUSTOMER:
+        outbox.enqueue(NOTIFY, "customer_wrote", message.pk)
+    elif not internal:
+        outbox.enqueue(NOTIFY, "staff_replied", message.pk)
     return message
 
 
@@ -380,6 +408,8 @@ def ticket_add_evidence(
     check_room(ticket, len(checked), "file")
     stored = store_evidence(ticket, actor, checked)
     ticket.save(update_fields=["updated_at"])
+    if actor.pk == ticket.customer_id:
+        outbox.enqueue(NOTIFY, "evidence_added", [str(a.pk) for a in stored])
     return stored
 
 
@@ -411,10 +441,7 @@ def ticket_request_info(*, ticket: Ticket, actor: User, body: str) -> Message:
     ticket.save(update_fields=changed)
 
     search.reindex(ticket.pk)
-
-    from tickets.tasks import send_staff_reply
-
-    outbox.enqueue(send_staff_reply, message.pk)
+    outbox.enqueue(NOTIFY, "info_requested", message.pk)
     return message
 
 
@@ -519,10 +546,7 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
         ]
     )
     search.reindex(ticket.pk)
-
-    from tickets.tasks import send_customer_mail
-
-    outbox.enqueue(send_customer_mail, ticket.pk, "resolution_proposed", message.pk)
+    outbox.enqueue(NOTIFY, "resolution_proposed", resolution.pk, message.pk)
 
 
 def require_staff(ticket: Ticket, actor: User, action: str) -> None:
@@ -668,10 +692,7 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     ticket.save(update_fields=changed)
 
     search.reindex(ticket.pk)
-
-    from tickets.tasks import send_staff_reply
-
-    outbox.enqueue(send_staff_reply, message.pk)
+    outbox.enqueue(NOTIFY, "ticket_rejected", message.pk)
     return ticket
 
 
@@ -739,6 +760,7 @@ def ticket_propose_resolution(
             **_valuation_data(resolution),
         )
         ticket.save(update_fields=["updated_at"])
+        outbox.enqueue(NOTIFY, "approval_waiting", resolution.pk)
         return resolution
     publish_proposal(ticket, resolution)
     return resolution

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "escalation",
     "desk",
     "outbox",
+    "mail",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -162,7 +164,24 @@ EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
-DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Redress <support@redress.local>")
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# The support mailbox: customers write to it, and our mails' reply addresses are
+# plus-addresses of it (support+<reference>.<token>@…), so it must take those too.
+REDRESS_SUPPORT_ADDRESS = env("REDRESS_SUPPORT_ADDRESS", default="support@redress.local")
+DEFAULT_FROM_EMAIL = env(
+    "DJANGO_DEFAULT_FROM_EMAIL", default=f"Redress <{REDRESS_SUPPORT_ADDRESS}>"
+)
+# A mail the server does not take waits and is tried again, every minute at first and
+# then at most every REDRESS_MAIL_RETRY_MAX seconds, until it goes or this much time passed.
+REDRESS_MAIL_RETRY_MAX = env.int("REDRESS_MAIL_RETRY_MAX", default=15 * 60)
+REDRESS_MAIL_GIVE_UP_AFTER = timedelta(hours=env.int("REDRESS_MAIL_GIVE_UP_HOURS", default=72))
+# Inbound mail: the demo's SMTP listener, an IMAP mailbox the beat polls (production,
+# imaps://user:password@host/INBOX), and providers' webhooks through django-anymail.
+REDRESS_SMTP_HOST = env("REDRESS_SMTP_HOST", default="127.0.0.1")
+REDRESS_SMTP_PORT = env.int("REDRESS_SMTP_PORT", default=2525)
+REDRESS_MAIL_MAX_BYTES = env.int("REDRESS_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+REDRESS_IMAP_URL = env("REDRESS_IMAP_URL", default="")
+ANYMAIL = {"WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default="")}
 
 # The cache is shared by every web process (presence on the workbench, queue counts):
 # Redis in production, files under var/ for the demo.
@@ -221,7 +240,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 54.0},
     },
+    # Mail that waits for the mail server (mail.delivery), and inbound mail a crash left.
+    "mail-deliver": {
+        "task": "mail.tasks.deliver_due",
+        "schedule": 60.0,
+        "options": {"expires": 54.0},
+    },
 }
+if REDRESS_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["mail-fetch-imap"] = {
+        "task": "mail.tasks.fetch_imap",
+        "schedule": env.float("REDRESS_IMAP_INTERVAL", default=60.0),
+        "options": {"expires": 54.0},
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -39,8 +39,8 @@ def test_filing_with_the_broker_down_succeeds_and_the_mail_follows_when_it_is_ba
     assert response.status_code == 201, response.content
     ticket = Ticket.objects.get(reference=response.json()["reference"])
     (waiting,) = Message.objects.filter(sent_at=None)
-    assert waiting.task == "tickets.tasks.send_ticket_received"
-    assert waiting.args == [ticket.pk] and waiting.attempts == 1
+    assert waiting.task == "mail.tasks.notify"
+    assert waiting.args == ["ticket_filed", ticket.pk] and waiting.attempts == 1
     assert "Connection refused" in waiting.last_error
     assert mail.outbox == []
 
@@ -59,8 +59,8 @@ def test_the_sweep_escalates_with_the_broker_down_and_notifies_once_it_is_back(
     assert result.escalated == [ticket.pk]
     ticket.refresh_from_db()
     assert ticket.tier == "appeal_center"
-    pending = Message.objects.filter(sent_at=None).values_list("task", flat=True)
-    assert "escalation.tasks.notify_escalated" in pending
+    pending = Message.objects.filter(sent_at=None).values_list("task", "args")
+    assert ("mail.tasks.notify", ["escalated", [ticket.pk]]) in pending
     monkeypatch.undo()
     mail.outbox.clear()
     relay.relay()
@@ -71,9 +71,7 @@ def test_the_sweep_escalates_with_the_broker_down_and_notifies_once_it_is_back(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_relays_never_send_a_message_twice(monkeypatch):
-    Message.objects.bulk_create(
-        Message(task="escalation.tasks.notify_warning", args=[[n]]) for n in range(60)
-    )
+    Message.objects.bulk_create(Message(task="mail.tasks.deliver", args=[[n]]) for n in range(60))
     sent, lock = [], threading.Lock()
 
     def record(task, args=None, **kwargs):
@@ -105,7 +103,7 @@ def test_the_relay_task_forgets_what_was_sent_a_week_ago_and_keeps_what_waits(br
 
     long_ago, now = timezone.now() - timedelta(days=8), timezone.now()
     _old_sent, recent_sent, waiting = Message.objects.bulk_create(
-        Message(task="escalation.tasks.notify_warning", args=[[]], created_at=at, sent_at=sent)
+        Message(task="mail.tasks.deliver", args=[[]], created_at=at, sent_at=sent)
         for at, sent in ((long_ago, long_ago), (now, now), (long_ago, None))
     )
     relay_task()  # the broker refuses the one that waits; then the purge
