@@ -1,7 +1,7 @@
 """One place where domain errors become JSON HTTP errors for the API."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -44,4 +44,15 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, DjangoValidationError):
         return _validation_response(exc)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        if not isinstance(exc, exceptions.ValidationError):
+            # Every other refusal has one shape: what happened, and a code to branch on.
+            codes = exc.get_codes()
+            response.data = {
+                "detail": str(exc.detail),
+                "code": codes if isinstance(codes, str) else "error",
+            }
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after"] = exc.wait
+    return response

@@ -142,6 +142,10 @@ def ticket_file(
     """
     if filed_by.pk != customer.pk and not is_staff_member(filed_by):
         raise NotAllowed(_("Only staff may file a case for someone else."))
+    if filed_by.pk == customer.pk and not customer.email_verified:
+        raise NotAllowed(
+            _("Confirm your email address first: follow the link we mailed you at sign-up.")
+        )
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
 
