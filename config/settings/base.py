@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "escalation",
     "desk",
     "outbox",
+    "config.apps.ProjectConfig",  # the database role's grants after migrate (config.db_roles)
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,10 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role web, workers and beat connect as, when it is not the one that migrates
+# (docker-compose.yml, .ci/run): `migrate` grants it row access and keeps the audit and
+# evidence tables append-only for it (config.db_roles). Empty: one role does both.
+REDRESS_DB_APP_ROLE = env("REDRESS_DB_APP_ROLE", default="")
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
