@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.TicketCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.RedressAutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     # Keyed on accounts.client_address.client_ip, never on X-Forwarded-For as sent.
     "DEFAULT_THROTTLE_CLASSES": [

@@ -7,6 +7,7 @@ The case's own endpoints are here; escalation.api adds the upper tiers' actions 
 import hashlib
 import json
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -193,6 +194,9 @@ for _name, _input, _call in (
 
 
 class AttachmentDownloadView(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # The file as stored, with its own type: one of the evidence types admins allow.
+    @extend_schema(
+        responses={(200, media_type): bytes for media_type in settings.EVIDENCE_ALLOWED_TYPES}
+    )
     def get(self, request, attachment_id):
         return web.evidence_download(selectors.attachment_get_for_user(request.user, attachment_id))
