@@ -286,11 +286,7 @@ def _stretch_holds_phrase(stretch: list[int], start: int, labels: Sequence[int])
     # A phrase that ends where the stretch ends.
     for length in _PHRASE_LENGTHS:
         begin = size - length
-        if (
-            begin > 0
-            and rank(begin, length) >= _RANK_ANCHORED
-            and _checksum_holds(stretch[begin:])
-        ):
+        if begin > 0 and rank(begin, length) >= _RANK_ANCHORED and _checksum_holds(stretch[begin:]):
             return True
     for length in range(_RUN_WORDS, min(size, _LONGEST_PHRASE) + 1):
         begin = size - length
