@@ -54,7 +54,7 @@ def email_verified_required(view):
     def wrapper(request, *args, **kwargs):
         user = request.user
         if user.is_authenticated and not user.email_verified and not is_staff_member(user):
-            return render(request, "accounts/confirm_email_first.html", status=403)
+            return render(request, "accounts/confirm_email_first.html")
         return view(request, *args, **kwargs)
 
     return wrapper
