@@ -9,6 +9,7 @@ on the 2-core machine; more for a deeper run).
 """
 
 import os
+import zlib
 
 import pytest
 import schemathesis
@@ -102,7 +103,7 @@ def call_as(role, case, world):
     # are tried on something that exists as well as on what does not.
     for name in ("reference", "attachment_id", "id"):
         value = (case.path_parameters or {}).get(name)
-        if value is not None and hash(str(value)) % 2 == 0:
+        if value is not None and zlib.crc32(str(value).encode()) % 2 == 0:
             case.path_parameters[name] = world[name]
     case.call_and_validate(headers={"Authorization": f"Token {world[role]}"}, checks=CHECKS)
 

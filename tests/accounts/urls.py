@@ -1,4 +1,5 @@
-"""The site's URLs plus a stub staff page and a stub staff API action, to test the gates."""
+"""The site's URLs plus stubs to test the gates: a staff page, a staff API action and an
+API endpoint anyone may call."""
 
 from django.http import HttpResponse
 from django.urls import path
