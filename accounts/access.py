@@ -13,6 +13,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -41,6 +42,19 @@ def staff_required(view):
             raise Http404
         if not is_verified(user):
             return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def email_verified_required(view):
+    """A customer files only from a confirmed address; until then the page says how."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not user.email_verified and not is_staff_member(user):
+            return render(request, "accounts/confirm_email_first.html")
         return view(request, *args, **kwargs)
 
     return wrapper

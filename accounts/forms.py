@@ -52,13 +52,81 @@ class OTPForm(forms.Form):
     otp_token = forms.CharField(
         label=_("Authentication code"),
         max_length=12,
-        help_text=_("Enter the 6-digit code from your authenticator app."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "pattern": "[0-9 ]*",
-                "autofocus": True,
-            }
+        help_text=_(
+            "Enter the 6-digit code from your authenticator app, or one of your backup codes."
         ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}
+        ),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "At least 8 characters, not a common password. Your API tokens stop working, "
+            "and other browsers are signed out."
+        ),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password1"), data.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", _("The two new passwords differ."))
+        return data
+
+
+class PasswordForm(forms.Form):
+    """The password alone: the first step of enrolment."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class _CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Authentication code"))
+        kwargs.setdefault("max_length", 16)
+        super().__init__(
+            widget=forms.TextInput(
+                attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}
+            ),
+            **kwargs,
+        )
+
+
+class TwoFactorChangeForm(PasswordForm):
+    """Password and a fresh code: what replacing backup codes or removing the device needs."""
+
+    otp_token = _CodeField(
+        help_text=_("The 6-digit code from your authenticator app, or an unused backup code.")
+    )
+
+
+class EnrolCodeForm(forms.Form):
+    otp_token = _CodeField(
+        help_text=_("The 6-digit code your authenticator app shows now for Redress.")
+    )
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )

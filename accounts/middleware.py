@@ -47,7 +47,10 @@ class StaffVerificationMiddleware:
 
     @staticmethod
     def _open_path(path: str) -> bool:
-        return path.startswith(settings.STATIC_URL) or path in {
+        # The enrolment and unlock links are for people who cannot finish signing in yet.
+        enrol = reverse("accounts:enrol", args=["-"])[:-2]
+        unlock = reverse("accounts:unlock_request")
+        return path.startswith((settings.STATIC_URL, enrol, unlock)) or path in {
             reverse("accounts:otp"),
             reverse("accounts:logout"),
             reverse("set_language"),

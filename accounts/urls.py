@@ -7,10 +7,19 @@ app_name = "accounts"
 
 urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
+    path("sign-up/sent/", views.sign_up_sent, name="sign_up_sent"),
+    path("confirm/resend/", views.confirm_email_resend, name="confirm_email_resend"),
+    path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("login/code/", views.otp, name="otp"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.password_change, name="password_change"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("security/", views.security, name="security"),
+    path("enrol/<str:token>/", views.enrol, name="enrol"),
+    path("unlock/", views.unlock_request, name="unlock_request"),
+    path("unlock/<str:token>/", views.unlock, name="unlock"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
@@ -28,10 +37,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from accounts import api as accounts
 from escalation.api.views import CaseLifecycleViewSet
 from sla.api.views import SLAPolicyViewSet
 from tickets.api import views as tickets
@@ -15,7 +16,9 @@ router.register("tickets", CaseLifecycleViewSet, basename="ticket-lifecycle")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 
 urlpatterns = [
-    path("auth/token/", tickets.TokenView.as_view(), name="token"),
+    path("auth/token/", accounts.TokenView.as_view(), name="token"),
+    path("auth/tokens/", accounts.TokenListView.as_view(), name="token-list"),
+    path("auth/tokens/<int:token_id>/", accounts.TokenDetailView.as_view(), name="token-detail"),
     path(
         "attachments/<uuid:attachment_id>/download/",
         tickets.AttachmentDownloadView.as_view(),

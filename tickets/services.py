@@ -174,6 +174,10 @@ def ticket_file(
             raise NotAllowed(_("Only staff may file a case for someone else."))
         # A new case starts at support: those who work it take complaints for customers.
         on_behalf = authority.require(filed_by, Tier.SUPPORT, "file_for_customer")
+    if filed_by.pk == customer.pk and not customer.email_verified:
+        raise NotAllowed(
+            _("Confirm your email address first: follow the link we mailed you at sign-up.")
+        )
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.access import email_verified_required
 from tickets import selectors, services, web
 from tickets.case_page import case_context, case_page
 from tickets.exceptions import DuplicateTicket
@@ -46,6 +47,7 @@ def my_tickets(request):
 
 
 @login_required
+@email_verified_required
 @never_cache
 @sensitive_post_parameters()  # customer text never goes into an error report
 def file_ticket(request):

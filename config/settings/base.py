@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -54,6 +53,7 @@ INSTALLED_APPS = [
     "outbox",
     "mail",
     "anymail",
+    "config.apps.ProjectConfig",  # the database role's grants after migrate (config.db_roles)
 ]
 
 MIDDLEWARE = [
@@ -113,6 +113,10 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role web, workers and beat connect as, when it is not the one that migrates
+# (docker-compose.yml, .ci/run): `migrate` grants it row access and keeps the audit and
+# evidence tables append-only for it (config.db_roles). Empty: one role does both.
+REDRESS_DB_APP_ROLE = env("REDRESS_DB_APP_ROLE", default="")
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -185,10 +189,16 @@ ANYMAIL = {"WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default="")}
 
 # The cache is shared by every web process (presence on the workbench, queue counts):
 # Redis in production, files under var/ for the demo.
+# Nothing in the cache is needed to answer a request, so Redis being away degrades it
+# (config.cache): reads miss, writes drop, throttles let requests through.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "config.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
     }
 else:
     CACHES = {
@@ -255,9 +265,10 @@ if REDRESS_IMAP_URL:
     }
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a missing or dead token a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -266,16 +277,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.TicketCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.RedressAutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    # Keyed on accounts.client_address.client_ip, never on X-Forwarded-For as sent.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "accounts.throttles.AddressRateThrottle",
+        "accounts.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("REDRESS_THROTTLE_ANON", default="60/min"),
         "user": env("REDRESS_THROTTLE_USER", default="600/min"),
-        "token": env("REDRESS_THROTTLE_TOKEN", default="10/min"),
+        # The token endpoint: per account named in the request, and per client address
+        # (high enough for an office behind one NAT address).
+        "token_account": env("REDRESS_THROTTLE_TOKEN_ACCOUNT", default="10/min"),
+        "token_address": env("REDRESS_THROTTLE_TOKEN_ADDRESS", default="120/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -309,25 +324,46 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Staff two-factor sign-in (django-otp, TOTP). Admins enroll staff in the Django admin
-# (OTP devices -> TOTP devices -> add, then the QR code for the authenticator app).
+# Staff two-factor sign-in (django-otp, TOTP). An admin issues an enrolment invitation
+# (Django admin, Users -> "Invite to enrol an authenticator"); the staff member follows the
+# mailed link within REDRESS_ENROLMENT_HOURS, scans the QR code and confirms a code.
 OTP_TOTP_ISSUER = env("REDRESS_OTP_ISSUER", default="Redress")
+REDRESS_ENROLMENT_HOURS = env.int("REDRESS_ENROLMENT_HOURS", default=24)
+REDRESS_BACKUP_CODES = 10
 
-# Lockout after repeated failed sign-ins (django-axes): wrong passwords on the web and the
-# token endpoint and wrong authenticator codes all count. Five failures lock the email
-# address (whatever the source: guessing from many machines) and the source address
-# (whatever the email: spraying many accounts) for 15 minutes. The lock does not extend
-# while it holds, so the time the lockout page gives is the time it lifts.
+# API tokens expire this many days after they are issued.
+REDRESS_API_TOKEN_DAYS = env.int("REDRESS_API_TOKEN_DAYS", default=30)
+# A link to confirm the address given at sign-up works this long.
+REDRESS_EMAIL_VERIFICATION_HOURS = env.int("REDRESS_EMAIL_VERIFICATION_HOURS", default=48)
+
+# Lockout after failed sign-ins (django-axes with accounts.lockout.SignInLockHandler): wrong
+# passwords on the web and the token endpoint and wrong authenticator or backup codes all
+# count. Three locks, each for the cool-off after the latest failure that counts to it:
+# - an account from one address, after AXES_FAILURE_LIMIT failures there (someone who
+#   forgot their password; elsewhere the account still signs in);
+# - an account from everywhere, after REDRESS_LOGIN_ACCOUNT_FAILURE_LIMIT failures from any
+#   addresses (guessing spread over many machines): its owner is mailed a link to sign in
+#   anyway, and admins are alerted;
+# - an address for every account, after REDRESS_LOGIN_ADDRESS_FAILURE_LIMIT failures from
+#   it (one machine trying many accounts), set far above what an office behind one NAT
+#   address produces by mistyping.
+# The lock does not extend while it holds, so the time the lockout page gives is the time
+# it lifts.
+AXES_HANDLER = "accounts.lockout.SignInLockHandler"
 AXES_FAILURE_LIMIT = env.int("REDRESS_LOGIN_FAILURE_LIMIT", default=5)
+REDRESS_LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("REDRESS_LOGIN_ACCOUNT_FAILURE_LIMIT", default=30)
+REDRESS_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("REDRESS_LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("REDRESS_LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "username"  # Django's AuthenticationForm; the email is in it
 AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_email"  # also reads the API's `email`
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address", "otp", "otp_token"]
-# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the demo).
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the demo;
+# docker-compose.yml: 1, Caddy). Every throttle and the lockout read the client's address
+# through accounts.client_address.client_ip, which trusts only these.
 REDRESS_TRUSTED_PROXIES = env.int("REDRESS_TRUSTED_PROXIES", default=0)
 
 SESSION_COOKIE_HTTPONLY = True

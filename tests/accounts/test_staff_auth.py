@@ -7,12 +7,13 @@ import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts.access import StaffVerified
+from accounts.models import ApiToken
+from accounts.tokens import ApiTokenAuthentication, token_issue
 from tests.factories import (
     PASSWORD,
     AgentFactory,
@@ -195,7 +196,7 @@ def test_staff_need_the_code_for_a_token(agent):
     wrong = token(client, email=agent.email, password=PASSWORD, otp="000000")
     assert wrong.status_code == 401
     assert "not right" in wrong.json()["detail"]
-    assert not Token.objects.filter(user=agent).exists()
+    assert not ApiToken.objects.filter(user=agent).exists()
 
 
 def test_staff_with_the_right_code_get_a_token_that_works_for_staff_actions(agent):
@@ -244,9 +245,9 @@ def test_staff_verified_refuses_a_password_only_session(agent):
 
 
 def test_staff_verified_trusts_a_token(agent):
-    key = Token.objects.create(user=agent).key
+    _token, key = token_issue(user=agent)
     django_request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
-    request = Request(django_request, authenticators=[TokenAuthentication()])
+    request = Request(django_request, authenticators=[ApiTokenAuthentication()])
     assert request.user == agent and not hasattr(request.user, "is_verified")
     assert StaffVerified().has_permission(request, None)
 

@@ -1,8 +1,9 @@
-"""The site's URLs plus a stub staff page and a stub staff API action, to test the gates."""
+"""The site's URLs plus stubs to test the gates: a staff page, a staff API action and an
+API endpoint anyone may call."""
 
 from django.http import HttpResponse
 from django.urls import path
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,7 +23,17 @@ class StaffProbeAPI(APIView):
         return Response({"ok": True})
 
 
+class OpenProbeAPI(APIView):
+    """An endpoint anyone may call, like the help center's: the address limit applies."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
 urlpatterns = [
+    path("api/v1/open-probe/", OpenProbeAPI.as_view(), name="open_probe_api"),
     path("staff/probe/", staff_probe, name="staff_probe"),
     path("api/v1/staff-probe/", StaffProbeAPI.as_view(), name="staff_probe_api"),
     *site_urlpatterns,

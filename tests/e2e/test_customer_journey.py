@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.core import mail
 from PIL import Image
 
 from tickets.models import Attachment, Message, Ticket
@@ -54,6 +55,14 @@ def test_sign_up_file_with_evidence_see_the_case_and_reply(page_for, tmp_path, l
     page.fill("#id_exchange_uid", "38211907")
     page.fill("#id_password", "a-long-and-unusual-passphrase")
     page.get_by_role("button", name=text["create"]).click()
+    page.wait_for_selector("#sign-up-sent")
+    # The address is confirmed by the mailed link, then the customer signs in and files.
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm/[\w-]+/)", mail.outbox[-1].body)[1]
+    page.goto(link)
+    page.locator("main a.btn").click()
+    page.fill("#id_username", email)
+    page.fill("#id_password", "a-long-and-unusual-passphrase")
+    page.locator("main button[type=submit]").click()
     page.wait_for_url("**/tickets/new/")
 
     page.select_option("#id_category", "withdrawal-not-received")

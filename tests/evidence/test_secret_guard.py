@@ -8,12 +8,21 @@ import random
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import django
 import pytest
 from mnemonic import Mnemonic
 from mnemonic.mnemonic import b58encode
 
-from evidence.secret_guard import SecretKind, SecretMatch, explain, find_secret
+from evidence.secret_guard import (
+    SecretKind,
+    SecretMatch,
+    _checksum_holds,
+    _run_holds_phrase,
+    explain,
+    find_secret,
+)
 
 ENGLISH = Mnemonic("english")
 CHINESE = Mnemonic("chinese_simplified")
@@ -170,15 +179,18 @@ def test_unspaced_chinese_phrase_of_other_lengths_is_found(strength: int) -> Non
 def test_checksum_agrees_with_the_reference_implementation(
     language: str, mnemonic: Mnemonic
 ) -> None:
-    # About one run in sixteen passes, so both outcomes are exercised.
+    # About one run of twelve in sixteen passes, so both outcomes are exercised.
     generator = random.Random(f"checksum {language}")
     outcomes = set()
     for _ in range(400):
-        words = generator.choices(mnemonic.wordlist, k=12)
+        length = generator.choice([12, 24])
+        words = generator.choices(mnemonic.wordlist, k=length)
+        indices = [mnemonic.wordlist.index(word) for word in words]
         expected = mnemonic.check(" ".join(words))
-        found = find_secret(" ".join(words)) is not None
-        assert found == expected, words
-        outcomes.add(found)
+        assert _checksum_holds(indices) == expected, words
+        if length == 12:
+            assert _run_holds_phrase(indices) == expected, words
+        outcomes.add(expected)
     assert outcomes == {True, False}
 
 
@@ -229,29 +241,51 @@ def test_english_complaint_full_of_wordlist_words_passes(complaint: str) -> None
     assert find_secret(complaint) is None
 
 
-def test_long_run_of_wordlist_words_failing_every_checksum_passes() -> None:
-    # Sixteen wordlist words in a row: only the checksum keeps this from
-    # looking like a phrase.
-    complaint = (
-        "Help: account balance error, deposit frozen, please check the transfer, cancel order, "
-        "total fee still wrong, market crash, empty account, people never answer, just exit"
-    )
-    assert english_words_in_longest_run(complaint) >= 12
+@pytest.mark.parametrize(
+    ("mnemonic", "words"),
+    [
+        pytest.param(ENGLISH, ENGLISH_WORDS, id="english"),
+        pytest.param(CHINESE, CHINESE_WORDS, id="chinese, spaced"),
+    ],
+)
+def test_twelve_words_with_a_wrong_checksum_are_refused(
+    mnemonic: Mnemonic, words: list[str]
+) -> None:
+    # One wrong word: a thief tries the 2,048 words in each of twelve places.
+    broken = phrase_with_wrong_checksum(words, mnemonic)
+    assert not mnemonic.check(" ".join(broken))
 
-    assert find_secret(complaint) is None
+    assert kind_of(" ".join(broken)) == SecretKind.SEED_PHRASE
 
 
 @pytest.mark.parametrize(
     ("mnemonic", "words"),
     [
         pytest.param(ENGLISH, ENGLISH_WORDS, id="english"),
-        pytest.param(CHINESE, CHINESE_WORDS, id="chinese"),
+        pytest.param(CHINESE, CHINESE_WORDS, id="chinese, spaced"),
     ],
 )
-def test_twelve_words_with_a_wrong_checksum_pass(mnemonic: Mnemonic, words: list[str]) -> None:
-    broken = phrase_with_wrong_checksum(words, mnemonic)
+@pytest.mark.parametrize("missing", [0, 5, 11])
+def test_eleven_words_of_twelve_are_refused(
+    mnemonic: Mnemonic, words: list[str], missing: int
+) -> None:
+    eleven = words[:missing] + words[missing + 1 :]
 
-    assert find_secret(" ".join(broken)) is None
+    assert kind_of(" ".join(eleven)) == SecretKind.SEED_PHRASE
+    assert kind_of("my words: " + ", ".join(eleven) + ". help") == SecretKind.SEED_PHRASE
+
+
+def test_one_mistyped_word_among_twelve_is_refused() -> None:
+    typo = [*ENGLISH_WORDS]
+    typo[4] = typo[4][:-1] + "q"
+    assert typo[4] not in ENGLISH.wordlist
+
+    assert kind_of("Seed: " + " ".join(typo)) == SecretKind.SEED_PHRASE
+
+
+def test_a_repeated_word_is_not_a_phrase() -> None:
+    assert find_secret("abandon " * 12) is None
+    assert find_secret("please please please help help help " * 3) is None
 
 
 CHINESE_COMPLAINTS = [
@@ -276,6 +310,138 @@ def test_chinese_clause_that_happens_to_pass_the_checksum_passes() -> None:
     assert CHINESE.check(" ".join(clause))
 
     assert find_secret(f"{clause}，到现在都没有到账，请尽快处理。") is None
+
+
+def chinese_phrase(label: str, size: int = 16) -> list[str]:
+    return CHINESE.to_mnemonic(fixed_entropy(label, size)).split()
+
+
+CHINESE_24 = chinese_phrase("chinese twenty-four", 32)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("".join(CHINESE_24), id="24 words unspaced, alone"),
+        pytest.param("我的助记词是" + "".join(CHINESE_24), id="24 words glued after 我的助记词是"),
+        pytest.param(
+            "我的助记词是" + "".join(CHINESE_24) + "，请帮我找回", id="24 words glued, then more"
+        ),
+        pytest.param("我的助记词是" + "".join(CHINESE_WORDS), id="12 words glued after 是"),
+        pytest.param(
+            "我的助记词是" + CHINESE_WORDS[0] + " " + " ".join(CHINESE_WORDS[1:]),
+            id="12 words spaced, the first glued to 是",
+        ),
+    ],
+)
+def test_chinese_phrase_written_the_chinese_way_is_found(text: str) -> None:
+    assert kind_of(text) == SecretKind.SEED_PHRASE
+
+
+def test_unspaced_chinese_phrase_without_a_valid_checksum_is_found() -> None:
+    # Single examples; how often such phrases are found is measured below.
+    wrong = phrase_with_wrong_checksum(CHINESE_24, CHINESE)
+    twelve = chinese_phrase("eleven of twelve")
+    eleven = twelve[:7] + twelve[8:]
+
+    assert kind_of("".join(wrong)) == SecretKind.SEED_PHRASE
+    assert kind_of("助记词：" + "".join(eleven)) == SecretKind.SEED_PHRASE
+    assert kind_of("我的助记词是" + "".join(eleven) + "。") == SecretKind.SEED_PHRASE
+
+
+def drawn_phrases(layout: Callable[[list[str]], str], *, broken: str = "", count: int = 300):
+    """`count` random phrases of 12 or 24 words, laid out; `broken`: "wrong" or "missing"."""
+    generator = random.Random(f"recall {broken}")
+    for _ in range(count):
+        words = CHINESE.to_mnemonic(generator.randbytes(generator.choice([16, 32]))).split()
+        if broken == "missing":
+            words.pop(generator.randrange(len(words)))
+        elif broken == "wrong":
+            place = generator.randrange(len(words))
+            while CHINESE.check(" ".join(words)):
+                words[place] = generator.choice(CHINESE.wordlist)
+        yield layout(words)
+
+
+UNSPACED_LAYOUTS: dict[str, PhraseLayout] = {
+    "alone": lambda words: "".join(words),
+    "glued after 我的助记词是": lambda words: "我的助记词是" + "".join(words),
+    "after 助记词：": lambda words: "助记词：" + "".join(words) + "。",
+    "glued on both sides": lambda words: "客服说验证一下是" + "".join(words) + "请帮我看看",
+}
+
+
+# What share of generated phrases (12 and 24 words, 1,000 of each kind) is found, as
+# measured on this code: whole / one word wrong / one word missing.
+#   alone                       99.1 % / 89.9 % / 85.5 %
+#   glued after 我的助记词是       99.1 % / 98.3 % / 98.0 %
+#   after 助记词：               99.2 % / 98.1 % / 97.6 %
+#   glued on both sides         92.9 % / 71.7 % / 68.9 %
+# A broken phrase inside running text is found by its checksum-free rank only where it
+# starts or ends a stretch, or follows a label: anywhere else the rank alone would refuse
+# prose. The floors below sit a little under those figures (300 phrases each here).
+FOUND_AT_LEAST = {
+    "alone": (0.98, 0.85, 0.80),
+    "glued after 我的助记词是": (0.97, 0.95, 0.95),
+    "after 助记词：": (0.97, 0.95, 0.95),
+    "glued on both sides": (0.88, 0.62, 0.60),
+}
+
+
+@pytest.mark.parametrize(
+    "broken", ["", "wrong", "missing"], ids=["whole", "one wrong", "one missing"]
+)
+@pytest.mark.parametrize("layout", UNSPACED_LAYOUTS.keys())
+def test_unspaced_chinese_phrases_are_found_at_a_measured_rate(layout: str, broken: str) -> None:
+    texts = list(drawn_phrases(UNSPACED_LAYOUTS[layout], broken=broken))
+    found = sum(find_secret(text) is not None for text in texts)
+
+    least = FOUND_AT_LEAST[layout][["", "wrong", "missing"].index(broken)]
+    assert found / len(texts) >= least
+
+
+CORPUS = Path(__file__).parent
+
+
+def complaints(name: str) -> list[str]:
+    return (CORPUS / name).read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [("complaints_en.txt", "English"), ("complaints_zh.txt", "Chinese")],
+)
+def test_no_realistic_complaint_is_refused(name: str, language: str) -> None:
+    # Complaints as customers write them: withdrawals, deposits, KYC, liquidations, P2P,
+    # phishing reports that name seed phrases and keys, with TxIDs, addresses, amounts.
+    texts = complaints(name)
+    assert len(texts) >= 200 and len(set(texts)) == len(texts)
+
+    refused = [text for text in texts if find_secret(text) is not None]
+
+    assert refused == [], f"{len(refused)} of {len(texts)} {language} complaints refused"
+
+
+def test_no_chinese_interface_string_is_refused() -> None:
+    # Django's own Simplified Chinese translations: everyday interface prose.
+    strings = [
+        match.group(1)
+        for path in Path(django.__file__).parent.rglob("zh_Hans/LC_MESSAGES/*.po")
+        for match in re.finditer(r'msgstr(?:\[\d\])? "(.+)"', path.read_text(encoding="utf-8"))
+    ]
+    assert len(strings) > 800
+
+    assert [text for text in strings if find_secret(text)] == []
+
+
+def test_chinese_complaints_hold_long_stretches_of_wordlist_characters() -> None:
+    # What the rules above are up against: prose made of wordlist characters.
+    longest = max(
+        len(stretch)
+        for text in complaints("complaints_zh.txt")
+        for stretch in re.findall(f"[{''.join(CHINESE.wordlist)}]+", text)
+    )
+    assert longest >= 20
 
 
 # --- Private keys ---------------------------------------------------------------

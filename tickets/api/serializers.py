@@ -1,10 +1,12 @@
 """Separate input and output shapes: inputs never write model fields directly."""
 
+from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.roles import is_staff_member
+from evidence.fields import EvidenceField
 from tickets.labels import name_for_customer
 from tickets.models import (
     Attachment,
@@ -37,13 +39,74 @@ class CategoryOutput(serializers.ModelSerializer):
         ]
 
 
+class EvidenceFieldsInput(serializers.DictField):
+    """The category's structured evidence by field name: text, or a number for `amount`.
+
+    The values are checked by evidence.fields.clean_fields; here only their shape, so that
+    a list or an object where text belongs is a 400 like any other bad input.
+    """
+
+    _FORMATS = {
+        EvidenceField.OCCURRED_AT: {"type": "string", "format": "date-time"},
+        EvidenceField.AMOUNT: {
+            "anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?$"}, {"type": "number"}]
+        },
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.JSONField(), **kwargs)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        wrong = {
+            name: [_("Send text here.")]
+            for name, value in values.items()
+            if value is not None
+            and (isinstance(value, bool) or not isinstance(value, str | int | float))
+        }
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return {
+            name: value if value is None or isinstance(value, str) else str(value)
+            for name, value in values.items()
+        }
+
+    def openapi_schema(self) -> dict:
+        """The object's fields, and which each active category needs (read when the
+        schema is generated: categories are admin-edited)."""
+        lines = []
+        try:
+            for category in Category.objects.filter(is_active=True).order_by("code"):
+                needed = ", ".join(category.required_fields) or "-"
+                optional = ", ".join(category.optional_fields) or "-"
+                lines.append(f"- `{category.code}`: required {needed}; optional {optional}")
+        except DatabaseError:
+            lines = []  # a schema made without a database (say, at build time) lists none
+        return {
+            "type": "object",
+            "description": (
+                "The evidence fields the category asks for (`GET /api/v1/categories/`: "
+                "`required_fields`, `optional_fields`); other names are ignored.\n\n"
+                + "\n".join(lines)
+            ),
+            "properties": {
+                field.value: {
+                    **self._FORMATS.get(field, {"type": "string"}),
+                    "nullable": True,
+                    "description": str(field.label),
+                }
+                for field in EvidenceField
+            },
+        }
+
+
 class TicketCreateInput(serializers.Serializer):
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=Category.objects.filter(is_active=True)
     )
     subject = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
     description = serializers.CharField(allow_blank=True, max_length=20000)
-    fields = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    fields = EvidenceFieldsInput(required=False, default=dict)
     customer = serializers.EmailField(
         required=False, help_text=_("Staff only: the customer this case is filed for.")
     )
@@ -161,8 +224,8 @@ class TicketListOutput(serializers.ModelSerializer):
 
 
 class TicketFieldsOutput(serializers.ModelSerializer):
-    asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    network = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    asset = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    network = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Ticket
@@ -251,7 +314,7 @@ class MergeInput(serializers.Serializer):
 
 
 class ResolutionOutput(serializers.ModelSerializer):
-    asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    asset = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Resolution

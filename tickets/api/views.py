@@ -7,22 +7,17 @@ The case's own endpoints are here; escalation.api adds the upper tiers' actions 
 import hashlib
 import json
 
-from django.contrib.auth import authenticate
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
-from accounts import two_factor
 from accounts.models import User
 from accounts.roles import is_staff_member
 from tickets import selectors, services, web
@@ -30,61 +25,6 @@ from tickets.api import serializers as s
 from tickets.api.filters import TicketFilter
 from tickets.exceptions import NotAllowed
 from tickets.models import Channel, Ticket
-
-
-class TokenView(APIView):
-    """Exchange an email and password (and, for staff, the current TOTP code) for a token."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
-
-    def get_authenticate_header(self, request):
-        return "Token"  # so a refusal is a 401 that says how to authenticate
-
-    @extend_schema(
-        request=inline_serializer(
-            "TokenInput",
-            {
-                "email": serializers.EmailField(),
-                "password": serializers.CharField(),
-                "otp": serializers.CharField(
-                    required=False,
-                    help_text=_("Staff only: the current 6-digit code from the authenticator app."),
-                ),
-            },
-        ),
-        responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
-    )
-    def post(self, request):
-        email = str(request.data.get("email", "")).strip().lower()
-        password = str(request.data.get("password", ""))
-        # django-axes watches the Django request: its middleware answers a lockout with 429.
-        django_request = request._request
-        user = authenticate(django_request, email=email, password=password)
-        if user is None or not user.is_active:
-            # One message for every failure: never say which part was wrong.
-            raise AuthenticationFailed(_("Email or password is not right."))
-        if is_staff_member(user):
-            try:
-                two_factor.code_verify(
-                    request=django_request, user=user, code=str(request.data.get("otp", ""))
-                )
-            except two_factor.SecondFactorRefused as refusal:
-                if refusal.retry_after is not None:
-                    raise Throttled(wait=refusal.retry_after, detail=refusal.message) from None
-                if refusal.code == "otp_required":
-                    raise AuthenticationFailed(
-                        _(
-                            "This is a staff account: send `otp`, the current 6-digit code "
-                            "from your authenticator app, with the email and password."
-                        ),
-                        code=refusal.code,
-                    ) from None
-                raise AuthenticationFailed(refusal.message, code=refusal.code) from None
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
 
 
 class CategoryViewSet(ReadOnlyModelViewSet):
@@ -272,6 +212,9 @@ for _name, _input, _call in (
 
 
 class AttachmentDownloadView(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # The file as stored, with its own type: one of the evidence types admins allow.
+    @extend_schema(
+        responses={(200, media_type): bytes for media_type in settings.EVIDENCE_ALLOWED_TYPES}
+    )
     def get(self, request, attachment_id):
         return web.evidence_download(selectors.attachment_get_for_user(request.user, attachment_id))
