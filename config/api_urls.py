@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from escalation.api.views import CaseLifecycleViewSet
+from helpcenter.api.views import ArticleViewSet, SuggestView
 from sla.api.views import SLAPolicyViewSet
 from tickets.api import views as tickets
 
@@ -13,6 +14,7 @@ router.register("tickets", tickets.TicketViewSet, basename="ticket")
 # The upper tiers' actions on the same paths: tickets/{reference}/appeal/ and the like.
 router.register("tickets", CaseLifecycleViewSet, basename="ticket-lifecycle")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
+router.register("help/articles", ArticleViewSet, basename="help-article")
 
 urlpatterns = [
     path("auth/token/", tickets.TokenView.as_view(), name="token"),
@@ -21,5 +23,6 @@ urlpatterns = [
         tickets.AttachmentDownloadView.as_view(),
         name="attachment-download",
     ),
+    path("help/suggest/", SuggestView.as_view(), name="help-suggest"),
     *router.urls,
 ]

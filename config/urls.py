@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("tickets/", include("escalation.urls")),
     path("staff/", include("desk.urls")),
+    path("help/", include("helpcenter.urls")),
     path(
         "attachments/<uuid:attachment_id>/download/",
         ticket_views.attachment_download,

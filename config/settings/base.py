@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "evidence",
     "accounts",
     "sla",
+    "helpcenter",
     "tickets",
     "escalation",
     "desk",
@@ -245,6 +246,8 @@ REST_FRAMEWORK = {
         "anon": env("REDRESS_THROTTLE_ANON", default="60/min"),
         "user": env("REDRESS_THROTTLE_USER", default="600/min"),
         "token": env("REDRESS_THROTTLE_TOKEN", default="10/min"),
+        # The public help-center API: readable without signing in, per address or user.
+        "help": env("REDRESS_THROTTLE_HELP", default="120/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -310,6 +313,9 @@ TICKET_REFERENCE_PREFIX = "RD"
 # this many days; a resolved or rejected case may be appealed for this many days, then closes.
 REDRESS_ACCEPT_AFTER_DAYS = env.int("REDRESS_ACCEPT_AFTER_DAYS", default=14)
 REDRESS_APPEAL_WINDOW_DAYS = env.int("REDRESS_APPEAL_WINDOW_DAYS", default=30)
+# The regulator's clock (MiCA RTS on complaints handling): a final decision within two
+# months of the complaint, unless the customer is told why and when to expect it.
+REDRESS_FINAL_DECISION_DAYS = env.int("REDRESS_FINAL_DECISION_DAYS", default=60)
 # Compensation above this (in the asset's units) needs a second person, unless the asset
 # sets its own limit.
 REDRESS_APPROVAL_LIMIT = Decimal(env.str("REDRESS_APPROVAL_LIMIT", default="1000"))

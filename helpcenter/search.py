@@ -1,0 +1,183 @@
+"""Help-center search: the one entry point for pages, the API, suggestions and the chat bot.
+
+    from helpcenter.search import search_articles, suggest_articles
+    found = search_articles("USDT 提现未到账", language="zh")   # -> SearchResult
+    for hit in found.hits: hit.article, hit.title, hit.snippet (safe HTML with <mark>)
+
+`search_articles` asks for every term of the query and, when nothing has them all, for any
+of them (`found.exact` says which). `suggest_articles` ranks for a subject being typed (any
+term, the last one a prefix) and puts the chosen category's articles first. Both read only
+published articles, rank title matches above body matches, and answer in one query:
+PostgreSQL full text (`ts_rank` over weighted lexemes, GIN index) or SQLite FTS5 (`bm25()`).
+Text is analysed by helpcenter.analysis, the same function that built the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.safestring import SafeString
+
+from helpcenter import snippets
+from helpcenter.analysis import Query, parse_query
+from helpcenter.models import Article, ArticleDocument, content_language
+
+# A match in the reader's language ranks a little above the same match in the other one.
+OTHER_LANGUAGE = 0.8
+# FTS5's bm25() column weights: the title counts ten times a word of the body.
+FTS_TITLE_WEIGHT, FTS_BODY_WEIGHT = 10.0, 1.0
+MAX_RESULTS = 50
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    language: str  # the language of the text that matched (and of `snippet`)
+    rank: float
+    title: SafeString  # in the reader's language, matches marked
+    snippet: SafeString
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: Query
+    hits: list[Hit]
+    exact: bool  # every term matched (False: the hits hold only some of them)
+
+
+def _ranked(query: Query, language: str, limit: int, topic: str | None) -> list[tuple]:
+    """(document id, article id, rank) of the best documents, best first."""
+    if connection.vendor == "postgresql":
+        sql = """
+            SELECT id, article_id,
+                   ts_rank(vector, q) * CASE WHEN language = %s THEN 1.0 ELSE %s END AS rank
+            FROM helpcenter_articledocument, CAST(%s AS tsquery) AS q
+            WHERE is_published AND vector @@ q {topic}
+            ORDER BY rank DESC, article_id LIMIT %s
+        """
+        params = [language, OTHER_LANGUAGE, query.tsquery()]
+    else:
+        # bm25() is lower for better matches (negative): weigh the reader's language down.
+        sql = """
+            SELECT d.id, d.article_id,
+                   bm25(helpcenter_articlefts, %s, %s)
+                   * CASE WHEN d.language = %s THEN 1.0 ELSE %s END AS rank
+            FROM helpcenter_articlefts
+            JOIN helpcenter_articledocument d ON d.id = helpcenter_articlefts.rowid
+            WHERE helpcenter_articlefts MATCH %s AND d.is_published {topic}
+            ORDER BY rank, d.article_id LIMIT %s
+        """
+        params = [FTS_TITLE_WEIGHT, FTS_BODY_WEIGHT, language, OTHER_LANGUAGE, query.fts5()]
+    topic_sql = ""
+    if topic:
+        topic_sql = (
+            "AND article_id IN (SELECT id FROM helpcenter_article WHERE topic = %s)"
+            if connection.vendor == "postgresql"
+            else "AND d.article_id IN (SELECT id FROM helpcenter_article WHERE topic = %s)"
+        )
+        params.append(topic)
+    # Both languages of an article can match: ask for enough rows to fill `limit` articles.
+    params.append(limit * 2)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(topic=topic_sql), params)
+        rows = cursor.fetchall()
+    if connection.vendor != "postgresql":
+        rows = [(doc, article, -rank) for doc, article, rank in rows]
+    return rows
+
+
+def _hits(query: Query, rows: Iterable[tuple], language: str, limit: int) -> list[Hit]:
+    best: dict[int, tuple] = {}
+    for doc_id, article_id, rank in rows:
+        if article_id not in best:
+            best[article_id] = (doc_id, rank)
+        if len(best) == limit:
+            break
+    documents = ArticleDocument.objects.in_bulk([doc for doc, _rank in best.values()])
+    articles = Article.objects.in_bulk(best)
+    hits = []
+    for article_id, (doc_id, rank) in best.items():
+        article, document = articles[article_id], documents[doc_id]
+        hits.append(
+            Hit(
+                article=article,
+                language=document.language,
+                rank=rank,
+                title=snippets.highlight(article.title_in(language), query),
+                snippet=snippets.snippet(document.text, query),
+            )
+        )
+    return hits
+
+
+def search_articles(
+    text: str, *, language: str | None = None, topic: str | None = None, limit: int = 10
+) -> SearchResult:
+    """Published articles matching `text`, best first, at most `limit` (up to 50)."""
+    language = content_language(language)
+    limit = max(1, min(limit, MAX_RESULTS))
+    query = parse_query(text[:200])
+    if not query:
+        return SearchResult(query, [], exact=True)
+    rows = _ranked(query, language, limit, topic)
+    exact = bool(rows)
+    if not rows and len(query.terms) > 1:
+        rows = _ranked(query.any(), language, limit, topic)
+    return SearchResult(query, _hits(query, rows, language, limit), exact=exact)
+
+
+def suggest_articles(
+    text: str,
+    *,
+    language: str | None = None,
+    category: int | str | None = None,
+    limit: int = 3,
+) -> list[Hit]:
+    """The best articles for a ticket subject being typed; the category's articles first.
+
+    `category` is a ticket category's id or code. With no usable text, the category's own
+    articles (popular first) are the suggestions.
+    """
+    language = content_language(language)
+    query = parse_query(text[:200], match_all=False, prefix_last=True)
+    in_category = _category_articles(category)
+    hits = _hits(query, _ranked(query, language, 20, None), language, 20) if query else []
+    hits.sort(key=lambda hit: hit.article.pk not in in_category)  # stable: rank order kept
+    hits = hits[:limit]
+    if len(hits) < limit and in_category:
+        have = {hit.article.pk for hit in hits}
+        extra = (
+            Article.objects.filter(pk__in=in_category, is_published=True)
+            .exclude(pk__in=have)
+            .order_by("-is_popular", "title_en")[: limit - len(hits)]
+        )
+        texts = dict(
+            ArticleDocument.objects.filter(article__in=extra, language=language).values_list(
+                "article_id", "text"
+            )
+        )
+        for article in extra:
+            hits.append(
+                Hit(
+                    article=article,
+                    language=language,
+                    rank=0.0,
+                    title=snippets.highlight(article.title_in(language), query),
+                    snippet=snippets.snippet(texts.get(article.pk, ""), query, width=160),
+                )
+            )
+    return hits
+
+
+def _category_articles(category: int | str | None) -> set[int]:
+    if category in (None, ""):
+        return set()
+    through = Article.categories.through
+    lookup = (
+        {"category_id": int(category)}
+        if str(category).isdigit()
+        else {"category__code": str(category)}
+    )
+    return set(through.objects.filter(**lookup).values_list("article_id", flat=True))
