@@ -95,7 +95,8 @@ def queue_tickets(
         tickets = tickets.filter(created_at__gte=filters.created_from)
     if filters.created_to:
         tickets = tickets.filter(created_at__lt=filters.created_to)
-    return search.search(tickets, filters.q)
+    # Every queue view is of open cases: the search reads the index of open cases only.
+    return search.search(tickets, filters.q, open_only=True)
 
 
 def _encode(ticket: Ticket) -> str:

@@ -69,6 +69,4 @@ def snippet(text: str, query: Query, width: int = WINDOW) -> SafeString:
         start = space + 1
     end = min(len(text), start + width)
     body = _marked(text[start:end], pattern)
-    return mark_safe(
-        ("…" if start else "") + body + ("…" if end < len(text) else "")
-    )
+    return mark_safe(("…" if start else "") + body + ("…" if end < len(text) else ""))

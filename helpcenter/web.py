@@ -16,6 +16,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from helpcenter import services
+
 READ_KEY = "help_read"
 READ_LIMIT = 20
 
@@ -54,5 +56,10 @@ def reads(request) -> list[tuple[int, bool, datetime]]:
     return out
 
 
-def forget_reads(request) -> None:
+def ticket_filed(request, ticket, *, shown: list[str]) -> None:
+    """The filing page's call once a case is filed: what its customer read, and the
+    suggestions they filed past; the session starts reading afresh for the next case."""
+    services.ticket_filed_after_reading(
+        ticket_id=ticket.pk, reads=reads(request), suggested_slugs=shown, visitor=visitor(request)
+    )
     request.session.pop(READ_KEY, None)

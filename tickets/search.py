@@ -1,10 +1,18 @@
-"""Staff full-text search: the index behind the queue's search box.
+"""Staff search: the index behind the queue's search box and the API's `q`.
 
-PostgreSQL keeps a weighted tsvector per ticket in its own table, TicketSearch
-(identifiers and subject first, then the description, then the conversation). The
-'simple' configuration keeps TxIDs, order IDs and words of any language as they are, with
-no English stemming to mangle them. SQLite, the demo's database, falls back to LIKE on
-the ticket's own text.
+Each ticket has a search document beside it (TicketSearch): its identifiers, the
+customer's email, name and exchange UID, the subject (weight A), the description (B) and
+the conversation (C), analysed by helpcenter.analysis, the analyser of the help center:
+Chinese as character bigrams (a Chinese word inside a description is found), identifiers
+whole and by their parts (RD-7K3M-Q9XP is found by 7K3M, lin.wei@example.com whole).
+On PostgreSQL the document is a tsvector in two GIN indexes: one over every ticket, one
+over open tickets only (`is_open`, kept by a trigger when a status change crosses the
+line). SQLite, the demo's database, matches the ticket's own text with LIKE instead.
+
+Every kind of search starts from an index, never from a walk of the open cases in
+deadline order probing each one's words: a whole reference is a unique-index lookup, and
+everything else reads the matching ids from a GIN index first (a fenced subquery the
+planner cannot turn into a probe per case), then sorts only those.
 """
 
 from __future__ import annotations
@@ -12,30 +20,76 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from tickets.models import TicketSearch
+from helpcenter.analysis import parse_query, tsvector
+from tickets.models import OPEN_STATUSES
 
-_REINDEX = """
-INSERT INTO tickets_ticketsearch (ticket_id, vector)
-SELECT t.id,
-    setweight(to_tsvector('simple', t.reference || ' ' || t.txid || ' ' || t.order_id
-                                    || ' ' || t.wallet_address || ' ' || t.subject), 'A')
-    || setweight(to_tsvector('simple', t.description), 'B')
-    || setweight(to_tsvector('simple', coalesce(
-        (SELECT string_agg(m.body, ' ') FROM tickets_message m WHERE m.ticket_id = t.id), '')), 'C')
-FROM tickets_ticket t WHERE t.id = %s
-ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector
+_DOCUMENT = """
+SELECT t.reference, t.txid, t.order_id, t.wallet_address, t.subject, t.description,
+       t.status, u.email, u.full_name, coalesce(p.exchange_uid, ''),
+       coalesce((SELECT string_agg(m.body, ' ' ORDER BY m.id)
+                 FROM tickets_message m WHERE m.ticket_id = t.id), '')
+FROM tickets_ticket t
+JOIN accounts_user u ON u.id = t.customer_id
+LEFT JOIN accounts_customerprofile p ON p.user_id = u.id
+WHERE t.id = %s
 """
+_UPSERT = """
+INSERT INTO tickets_ticketsearch (ticket_id, vector, is_open) VALUES (%s, %s::tsvector, %s)
+ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector, is_open = EXCLUDED.is_open
+"""
+# Ids first, from the GIN index (OFFSET 0 keeps the planner from pulling the subquery up
+# into a join it could drive from the queue's deadline order).
+_MATCHES = "SELECT ticket_id FROM tickets_ticketsearch WHERE vector @@ %s::tsquery {open} OFFSET 0"
+
+
+def document(
+    *,
+    reference: str,
+    txid: str,
+    order_id: str,
+    wallet_address: str,
+    subject: str,
+    description: str,
+    email: str,
+    name: str,
+    exchange_uid: str,
+    messages: str,
+) -> str:
+    """A ticket's search document as a tsvector literal (bench/seed.py writes the same)."""
+    identifiers = " ".join((reference, txid, order_id, wallet_address, email, exchange_uid))
+    return tsvector(
+        [(identifiers, "A"), (name, "A"), (subject, "A"), (description, "B"), (messages, "C")]
+    )
 
 
 def reindex(ticket_id: int) -> None:
-    """Rebuild one ticket's search vector (inside the caller's transaction)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_REINDEX, [ticket_id])
+    """Rebuild one ticket's search document (inside the caller's transaction)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_DOCUMENT, [ticket_id])
+        row = cursor.fetchone()
+        if row is None:
+            return
+        (reference, txid, order_id, address, subject, description, status, email, name, uid,
+         messages) = row  # fmt: skip
+        vector = document(
+            reference=reference,
+            txid=txid,
+            order_id=order_id,
+            wallet_address=address,
+            subject=subject,
+            description=description,
+            email=email,
+            name=name,
+            exchange_uid=uid,
+            messages=messages,
+        )
+        cursor.execute(_UPSERT, [ticket_id, vector, status in OPEN_STATUSES])
 
 
 def _is_reference(text: str) -> bool:
@@ -44,25 +98,37 @@ def _is_reference(text: str) -> bool:
     return re.fullmatch(rf"{prefix}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}", text, re.IGNORECASE) is not None
 
 
-def search(tickets: QuerySet, text: str) -> QuerySet:
-    text = text.strip()
+def search(tickets: QuerySet, text: str, *, open_only: bool = False) -> QuerySet:
+    """The tickets of `tickets` that match `text`; `open_only` when they are all open cases
+    (the queue), so the smaller index of open cases answers."""
+    text = text.strip()[:200]
     if not text:
         return tickets
-    if connection.vendor == "postgresql":
-        if _is_reference(text):
-            return tickets.filter(reference=text.upper())
-        # TxIDs and order IDs are words of the vector ('simple' keeps them whole,
-        # lowercased). A semi-join, never ORed with anything: PostgreSQL then either walks
-        # the open cases in deadline order probing each one's words (a common word fills
-        # a page at once) or fetches the few matches from the GIN index (a TxID).
-        query = SearchQuery(text, config="simple", search_type="websearch")
-        return tickets.filter(pk__in=TicketSearch.objects.filter(vector=query).values("ticket_id"))
-    return tickets.filter(
-        Q(reference__iexact=text)
-        | Q(txid__iexact=text)
-        | Q(order_id=text)
-        | Q(subject__icontains=text)
-        | Q(description__icontains=text)
-        | Q(txid__icontains=text)
-        | Q(order_id__icontains=text)
-    )
+    if connection.vendor != "postgresql":
+        return tickets.filter(_like(text))
+    if _is_reference(text):
+        return tickets.filter(reference=text.upper())
+    # A part of a reference or an ID being typed: its last term also matches as a prefix.
+    query = parse_query(text, prefix_last=len(text.split()) == 1 and any(c.isdigit() for c in text))
+    if not query:
+        return tickets.none()
+    matches = _MATCHES.format(open="AND is_open" if open_only else "")
+    return tickets.filter(pk__in=RawSQL(matches, [query.tsquery()]))
+
+
+def _like(text: str) -> Q:
+    """The demo's search on SQLite: substrings of the ticket's text and its customer."""
+    found = Q(reference__iexact=text) | Q(txid__iexact=text) | Q(order_id=text)
+    for field in (
+        "reference",
+        "subject",
+        "description",
+        "txid",
+        "order_id",
+        "wallet_address",
+        "customer__email",
+        "customer__full_name",
+        "customer__customer_profile__exchange_uid",
+    ):
+        found |= Q(**{f"{field}__icontains": text})
+    return found

@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 54.0},
     },
+    # The help center's once-per-visitor keys, kept only a few days (its counters stay).
+    "help-prune-counted": {
+        "task": "helpcenter.tasks.prune_counted",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 REST_FRAMEWORK = {
