@@ -120,21 +120,23 @@ def article_solved(request, slug):
 def search_page(request):
     language = _reader_language(request)
     text = request.GET.get("q", "").strip()[:200]
-    holds_secret = bool(text) and find_secret(text) is not None
+    if text and find_secret(text) is not None:
+        # Neither searched, logged nor shown back: the page is reloaded without it, so the
+        # secret leaves the address bar and the browser's history too.
+        return redirect(reverse("help:search") + "?refused=1")
     result = None
-    if text and not holds_secret:
+    if text:
         result = search_articles(text, language=language, limit=SEARCH_RESULTS)
         if not result.hits:
             services.search_gap_record(query=text, visitor=web.visitor(request))
-    # A query holding a secret is neither searched, logged nor shown back.
     return render(
         request,
         "helpcenter/search.html",
         {
-            "q": "" if holds_secret else text,
-            "holds_secret": holds_secret,
+            "q": text,
+            "holds_secret": request.GET.get("refused") == "1",
             "result": result,
-            "file_url": _file_url(text if not holds_secret else ""),
+            "file_url": _file_url(text),
         },
     )
 

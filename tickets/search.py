@@ -108,8 +108,8 @@ def search(tickets: QuerySet, text: str, *, open_only: bool = False) -> QuerySet
         return tickets.filter(_like(text))
     if _is_reference(text):
         return tickets.filter(reference=text.upper())
-    # A part of a reference or an ID being typed: its last term also matches as a prefix.
-    query = parse_query(text, prefix_last=len(text.split()) == 1 and any(c.isdigit() for c in text))
+    # One word may be part of a reference or an ID still being typed: it matches as a prefix.
+    query = parse_query(text, prefix_last=len(text.split()) == 1)
     if not query:
         return tickets.none()
     matches = _MATCHES.format(open="AND is_open" if open_only else "")
