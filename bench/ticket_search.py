@@ -107,7 +107,7 @@ def main(argv=None):
                 with connection.execute_wrapper(timer):
                     rows = len(queue_page(agent, filters, size=50).tickets)
                 times.append(sum(timer.ms))
-            sql, params = max(zip(timer.ms, timer.sql))[1]
+            sql, params = max(zip(timer.ms, timer.sql, strict=True), key=lambda pair: pair[0])[1]
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
