@@ -153,7 +153,7 @@ def _file_url(subject: str) -> str:
 def suggestions(request):
     """The filing page's suggestions for the subject being typed (htmx, debounced)."""
     language = _reader_language(request)
-    text = request.GET.get("subject", request.GET.get("q", ""))[:200]
+    text = request.GET.get("subject", "")[:200]
     category = request.GET.get("category", "")
     hits = (
         []
