@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,19 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["topic", "title_en"]
+        indexes = [
+            # The home page's topic counts and the topic pages, without reading the bodies.
+            models.Index(
+                fields=["topic", "title_en"],
+                name="article_published_by_topic",
+                condition=Q(is_published=True),
+            ),
+            models.Index(
+                fields=["topic", "title_en"],
+                name="article_popular",
+                condition=Q(is_published=True, is_popular=True),
+            ),
+        ]
         verbose_name = _("help article")
         verbose_name_plural = _("help articles")
 
@@ -78,7 +92,8 @@ class Article(models.Model):
 class ArticleDocument(models.Model):
     """One article in one language as search sees it: analysed text, rebuilt on every save.
 
-    On PostgreSQL `vector` holds the weighted lexemes (GIN-indexed, migration 0001); on
+    On PostgreSQL `vector` holds the weighted lexemes and `title_vector` the title's
+    (both GIN-indexed, migration 0001); on
     SQLite the FTS5 table helpcenter_articlefts holds them under this row's id. `text` is
     the plain body the snippets are cut from.
     """
@@ -89,7 +104,8 @@ class ArticleDocument(models.Model):
     is_published = models.BooleanField(default=False)
     title = models.CharField(max_length=200)
     text = models.TextField()
-    vector = SearchVectorField(null=True)
+    vector = SearchVectorField(null=True)  # title (A) and body (B)
+    title_vector = SearchVectorField(null=True)  # the title alone: candidates to rank
 
     class Meta:
         constraints = [

@@ -18,7 +18,7 @@ def published() -> QuerySet[Article]:
 
 def topics_with_counts() -> list[tuple[Topic, int]]:
     counts = dict(
-        published().values_list("topic").annotate(n=Count("pk")).values_list("topic", "n")
+        published().values_list("topic").annotate(n=Count("topic")).values_list("topic", "n")
     )
     return [(topic, counts.get(topic.value, 0)) for topic in Topic]
 
@@ -36,15 +36,26 @@ def article_get(slug: str) -> Article | None:
 
 
 def related_articles(article: Article, limit: int = 4) -> list[Article]:
-    """Articles answering the same categories, then the same topic."""
+    """Articles answering the most of the same categories, then others of the same topic."""
+    through = Article.categories.through
     category_ids = [c.pk for c in article.categories.all()]
-    related = list(
-        published()
-        .exclude(pk=article.pk)
-        .filter(Q(categories__in=category_ids) | Q(topic=article.topic))
-        .annotate(shared=Count("categories", filter=Q(categories__in=category_ids)))
-        .order_by("-shared", "-is_popular", "title_en")[:limit]
+    sharing = list(
+        through.objects.filter(category_id__in=category_ids)
+        .exclude(article_id=article.pk)
+        .values("article_id")
+        .annotate(shared=Count("pk"))
+        .order_by("-shared", "article_id")
+        .values_list("article_id", flat=True)[: limit * 3]
     )
+    found = published().in_bulk(sharing)
+    related = [found[pk] for pk in sharing if pk in found][:limit]
+    if len(related) < limit:
+        related += list(
+            published()
+            .filter(topic=article.topic)
+            .exclude(pk__in=[article.pk, *(a.pk for a in related)])
+            .order_by("-is_popular", "title_en")[: limit - len(related)]
+        )
     return related
 
 

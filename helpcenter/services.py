@@ -59,8 +59,13 @@ def _write_index(document: ArticleDocument, title: str, text: str) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "UPDATE helpcenter_articledocument SET vector = %s::tsvector WHERE id = %s",
-                [analysis.tsvector([(title, "A"), (text, "B")]), document.pk],
+                "UPDATE helpcenter_articledocument "
+                "SET vector = %s::tsvector, title_vector = %s::tsvector WHERE id = %s",
+                [
+                    analysis.tsvector([(title, "A"), (text, "B")]),
+                    analysis.tsvector([(title, "A")]),
+                    document.pk,
+                ],
             )
         else:
             _fts_delete(document.pk)

@@ -38,7 +38,12 @@ def visitor(request, *, session: bool = True) -> str:
 
 
 def remember_read(request, article_id: int, *, from_suggestion: bool) -> None:
-    reads = [r for r in request.session.get(READ_KEY, []) if r[0] != article_id]
+    """Keep the first read of each article (a reload writes nothing to the session)."""
+    reads = request.session.get(READ_KEY, [])
+    known = next((r for r in reads if r[0] == article_id), None)
+    if known is not None and (known[1] or not from_suggestion):
+        return
+    reads = [r for r in reads if r[0] != article_id]
     reads.append([article_id, from_suggestion, timezone.now().isoformat()])
     request.session[READ_KEY] = reads[-READ_LIMIT:]
 
