@@ -122,3 +122,13 @@ def test_with_nothing_typed_the_categorys_articles_are_suggested_by_id_or_code()
     article("Other", "x", slug="other")
     assert slugs(suggest_articles("", category="kyc")) == ["kyc-docs", "kyc-time"]
     assert slugs(suggest_articles("", category=category("kyc").pk))[0] == one.slug
+
+
+def test_past_the_candidate_cap_a_title_match_still_ranks_first(monkeypatch):
+    from helpcenter import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    for n in range(5):
+        article(f"Other {n}", "A staking question in the body.", slug=f"body-{n}")
+    article("Staking rewards", "Paid weekly.", slug="title")
+    assert slugs(search_articles("staking", language="en"))[0] == "title"
