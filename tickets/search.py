@@ -27,18 +27,19 @@ from django.db.models.expressions import RawSQL
 from helpcenter.analysis import parse_query, tsvector
 from tickets.models import OPEN_STATUSES
 
-_DOCUMENT = """
-SELECT t.reference, t.txid, t.order_id, t.wallet_address, t.subject, t.description,
+_DOCUMENTS = """
+SELECT t.id, t.reference, t.txid, t.order_id, t.wallet_address, t.subject, t.description,
        t.status, u.email, u.full_name, coalesce(p.exchange_uid, ''),
        coalesce((SELECT string_agg(m.body, ' ' ORDER BY m.id)
                  FROM tickets_message m WHERE m.ticket_id = t.id), '')
 FROM tickets_ticket t
 JOIN accounts_user u ON u.id = t.customer_id
 LEFT JOIN accounts_customerprofile p ON p.user_id = u.id
-WHERE t.id = %s
+WHERE t.id = ANY(%s)
 """
 _UPSERT = """
-INSERT INTO tickets_ticketsearch (ticket_id, vector, is_open) VALUES (%s, %s::tsvector, %s)
+INSERT INTO tickets_ticketsearch (ticket_id, vector, is_open)
+SELECT * FROM unnest(%s::bigint[], %s::tsvector[], %s::boolean[])
 ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector, is_open = EXCLUDED.is_open
 """
 # Ids first, from the GIN index (OFFSET 0 keeps the planner from pulling the subquery up
@@ -68,28 +69,36 @@ def document(
 
 def reindex(ticket_id: int) -> None:
     """Rebuild one ticket's search document (inside the caller's transaction)."""
-    if connection.vendor != "postgresql":
+    reindex_many([ticket_id])
+
+
+def reindex_many(ticket_ids: list[int]) -> None:
+    """Rebuild the search documents of these tickets: one read and one write for all."""
+    if connection.vendor != "postgresql" or not ticket_ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_DOCUMENT, [ticket_id])
-        row = cursor.fetchone()
-        if row is None:
-            return
-        (reference, txid, order_id, address, subject, description, status, email, name, uid,
-         messages) = row  # fmt: skip
-        vector = document(
-            reference=reference,
-            txid=txid,
-            order_id=order_id,
-            wallet_address=address,
-            subject=subject,
-            description=description,
-            email=email,
-            name=name,
-            exchange_uid=uid,
-            messages=messages,
-        )
-        cursor.execute(_UPSERT, [ticket_id, vector, status in OPEN_STATUSES])
+        cursor.execute(_DOCUMENTS, [list(ticket_ids)])
+        ids, vectors, open_flags = [], [], []
+        for (ticket_id, reference, txid, order_id, address, subject, description, status, email,
+             name, uid, messages) in cursor.fetchall():  # fmt: skip
+            ids.append(ticket_id)
+            vectors.append(
+                document(
+                    reference=reference,
+                    txid=txid,
+                    order_id=order_id,
+                    wallet_address=address,
+                    subject=subject,
+                    description=description,
+                    email=email,
+                    name=name,
+                    exchange_uid=uid,
+                    messages=messages,
+                )
+            )
+            open_flags.append(status in OPEN_STATUSES)
+        if ids:
+            cursor.execute(_UPSERT, [ids, vectors, open_flags])
 
 
 def _is_reference(text: str) -> bool:

@@ -47,8 +47,7 @@ def forward(apps, schema_editor):
         )
         if not ids:
             break
-        for ticket_id in ids:
-            search.reindex(ticket_id)
+        search.reindex_many(ids)
         last = ids[-1]
 
 
