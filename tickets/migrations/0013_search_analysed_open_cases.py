@@ -30,11 +30,6 @@ def forward(apps, schema_editor):
     from tickets import search
 
     schema_editor.execute(TRIGGER)
-    # Narrow rows: the words go to the TOAST table, so the heap holds little more than the
-    # ticket id and the flag, and a search that matches thousands of open cases reads their
-    # ids from far fewer pages (the reindex below rewrites every row this way).
-    schema_editor.execute("ALTER TABLE tickets_ticketsearch SET (toast_tuple_target = 128)")
-    schema_editor.execute("ALTER TABLE tickets_ticketsearch ALTER COLUMN vector SET STORAGE EXTERNAL")
     schema_editor.execute(
         "CREATE INDEX ticket_search_open_vector ON tickets_ticketsearch "
         "USING gin (vector) WHERE is_open"
@@ -56,8 +51,6 @@ def backward(apps, schema_editor):
         schema_editor.execute("DROP INDEX IF EXISTS ticket_search_open_vector")
         schema_editor.execute("DROP TRIGGER IF EXISTS ticket_search_is_open ON tickets_ticket")
         schema_editor.execute("DROP FUNCTION IF EXISTS tickets_search_is_open()")
-        schema_editor.execute("ALTER TABLE tickets_ticketsearch RESET (toast_tuple_target)")
-        schema_editor.execute("ALTER TABLE tickets_ticketsearch ALTER COLUMN vector SET STORAGE EXTENDED")
 
 
 class Migration(migrations.Migration):
