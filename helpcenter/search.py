@@ -47,10 +47,12 @@ class SearchResult:
     exact: bool  # every term matched (False: the hits hold only some of them)
 
 
-def _ranked(query: Query, language: str, limit: int, topic: str | None) -> list[tuple]:
+def _ranked(
+    query: Query, language: str, limit: int, topic: str | None, cap: int | None = None
+) -> list[tuple]:
     """(document id, article id, rank) of the best documents, best first."""
     if connection.vendor == "postgresql":
-        return _ranked_postgresql(query, language, limit, topic)
+        return _ranked_postgresql(query, language, limit, topic, cap or CANDIDATES)
     # bm25() is lower for better matches (negative): weigh the reader's language down.
     sql = """
         SELECT d.id, d.article_id,
@@ -79,6 +81,8 @@ def _ranked(query: Query, language: str, limit: int, topic: str | None) -> list[
 # in the title, then any other match, each set capped. With a library of hundreds of
 # articles the caps never bite and the ranking is exact.
 CANDIDATES = 200
+# Suggestions show three articles: fewer candidates rank them as well.
+SUGGESTION_CANDIDATES = 60
 _RANKED = """
 WITH candidates AS (
     {every}
@@ -100,7 +104,7 @@ _EVERY = """(SELECT id FROM helpcenter_articledocument
     UNION"""
 
 
-def _ranked_postgresql(query: Query, language: str, limit: int, topic: str | None):
+def _ranked_postgresql(query: Query, language: str, limit: int, topic: str | None, cap: int):
     topic_sql = (
         "AND article_id IN (SELECT id FROM helpcenter_article WHERE topic = %(topic)s)"
         if topic
@@ -110,7 +114,7 @@ def _ranked_postgresql(query: Query, language: str, limit: int, topic: str | Non
     params = {
         "all": every.tsquery(),
         "query": query.tsquery(),
-        "cap": CANDIDATES,
+        "cap": cap,
         "language": language,
         "other": OTHER_LANGUAGE,
         "topic": topic,
@@ -185,43 +189,56 @@ def suggest_articles(
     """
     language = content_language(language)
     query = parse_query(text[:200], match_all=False, prefix_last=True)
-    in_category = _category_articles(category)
-    best = _best(_ranked(query, language, 20, None), 20) if query else {}
+    best = _best(_ranked(query, language, 20, None, cap=SUGGESTION_CANDIDATES), 20) if query else {}
+    in_category = _in_category(category, best)
     # The category's articles first, rank order kept within each group (a stable sort).
     chosen = sorted(best, key=lambda article_id: article_id not in in_category)[:limit]
     hits = _hits(query, {article_id: best[article_id] for article_id in chosen}, language)
-    if len(hits) < limit and in_category:
-        have = {hit.article.pk for hit in hits}
-        extra = (
-            Article.objects.filter(pk__in=in_category, is_published=True)
-            .exclude(pk__in=have)
-            .order_by("-is_popular", "title_en")[: limit - len(hits)]
-        )
-        texts = dict(
-            ArticleDocument.objects.filter(article__in=extra, language=language).values_list(
-                "article_id", "text"
-            )
-        )
-        for article in extra:
-            hits.append(
-                Hit(
-                    article=article,
-                    language=language,
-                    rank=0.0,
-                    title=snippets.highlight(article.title_in(language), query),
-                    snippet=snippets.snippet(texts.get(article.pk, ""), query, width=160),
-                )
-            )
+    if len(hits) < limit and category not in (None, ""):
+        hits += _category_fill(query, category, language, [h.article.pk for h in hits], limit)
     return hits
 
 
-def _category_articles(category: int | str | None) -> set[int]:
-    if category in (None, ""):
+def _category_filter(category: int | str) -> dict:
+    if str(category).isdigit():
+        return {"category_id": int(category)}
+    return {"category__code": str(category)}
+
+
+def _in_category(category: int | str | None, article_ids) -> set[int]:
+    """Which of these articles answer the category (a category id or code)."""
+    if category in (None, "") or not article_ids:
         return set()
     through = Article.categories.through
-    lookup = (
-        {"category_id": int(category)}
-        if str(category).isdigit()
-        else {"category__code": str(category)}
+    return set(
+        through.objects.filter(
+            article_id__in=list(article_ids), **_category_filter(category)
+        ).values_list("article_id", flat=True)
     )
-    return set(through.objects.filter(**lookup).values_list("article_id", flat=True))
+
+
+def _category_fill(query, category, language: str, have: list[int], limit: int) -> list[Hit]:
+    """The category's own articles (popular first) when the text found too few."""
+    through = Article.categories.through
+    ids = through.objects.filter(**_category_filter(category)).values("article_id")
+    extra = list(
+        Article.objects.filter(pk__in=ids, is_published=True)
+        .exclude(pk__in=have)
+        .defer("body_en", "body_zh")
+        .order_by("-is_popular", "title_en")[: limit - len(have)]
+    )
+    texts = dict(
+        ArticleDocument.objects.filter(article__in=extra, language=language).values_list(
+            "article_id", "text"
+        )
+    )
+    return [
+        Hit(
+            article=article,
+            language=language,
+            rank=0.0,
+            title=snippets.highlight(article.title_in(language), query),
+            snippet=snippets.snippet(texts.get(article.pk, ""), query, width=160),
+        )
+        for article in extra
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +17,19 @@ def published() -> QuerySet[Article]:
     return Article.objects.filter(is_published=True)
 
 
+# The home page's counts change only when an article is saved (services.article_index
+# forgets them then); every reader in between shares one count.
+TOPIC_COUNTS_KEY = "help-topic-counts"
+TOPIC_COUNTS_TTL = 300
+
+
 def topics_with_counts() -> list[tuple[Topic, int]]:
-    counts = dict(
-        published().values_list("topic").annotate(n=Count("topic")).values_list("topic", "n")
-    )
+    counts = cache.get(TOPIC_COUNTS_KEY)
+    if counts is None:
+        counts = dict(
+            published().values_list("topic").annotate(n=Count("topic")).values_list("topic", "n")
+        )
+        cache.set(TOPIC_COUNTS_KEY, counts, TOPIC_COUNTS_TTL)
     return [(topic, counts.get(topic.value, 0)) for topic in Topic]
 
 

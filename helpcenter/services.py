@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from helpcenter.models import (
     TicketArticleRead,
 )
 from helpcenter.rendering import plain_text
+from helpcenter.selectors import TOPIC_COUNTS_KEY
 
 LANGUAGES = ("en", "zh")
 
@@ -48,6 +50,7 @@ def article_index(*, article: Article) -> None:
         )
         kept.append(document.pk)
         _write_index(document, title, text)
+    transaction.on_commit(lambda: cache.delete(TOPIC_COUNTS_KEY))
     stale = ArticleDocument.objects.filter(article=article).exclude(pk__in=kept)
     if connection.vendor == "sqlite":
         for pk in stale.values_list("pk", flat=True):
