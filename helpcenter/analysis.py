@@ -252,8 +252,11 @@ class Query:
         for term, prefix in self._items():
             whole = _quote_lexeme(term.text) + (":*" if prefix else "")
             if term.parts:
-                parts = " & ".join(_quote_lexeme(p) for p in term.parts)
-                clauses.append(f"({whole} | ({parts}))")
+                # A compound being typed ends in a part being typed: RD-7K3M-Q9 finds Q9XP.
+                parts = [_quote_lexeme(p) for p in term.parts]
+                if prefix:
+                    parts[-1] += ":*"
+                clauses.append(f"({whole} | ({' & '.join(parts)}))")
             else:
                 clauses.append(whole)
         return (" & " if self.match_all else " | ").join(clauses)
@@ -268,11 +271,17 @@ class Query:
         for term, prefix in self._items():
             whole = string(term.text) + (" *" if prefix else "")
             if term.parts:
-                parts = " AND ".join(string(p) for p in term.parts)
-                clauses.append(f"({whole} OR ({parts}))")
+                parts = [string(p) for p in term.parts]
+                if prefix:
+                    parts[-1] += " *"
+                clauses.append(f"({whole} OR ({' AND '.join(parts)}))")
             else:
                 clauses.append(whole)
         return (" AND " if self.match_all else " OR ").join(clauses)
+
+    def clauses(self):
+        """(term, as a prefix) in order, each term once: for a backend of its own."""
+        return list(self._items())
 
 
 def parse_query(text: str, *, match_all: bool = True, prefix_last: bool = False) -> Query:

@@ -421,6 +421,24 @@ class TicketSearch(models.Model):
         return str(self.ticket_id)
 
 
+class TicketTerm(models.Model):
+    """One word of an open case's search document: the inverted index the queue searches.
+
+    A GIN index answers "which documents hold this word" with row pointers that must each
+    be read from the table to find the ticket; for a word in thousands of open cases that
+    read is the whole cost. Here (lexeme, ticket) is the primary key itself, so the ticket
+    ids come from an index-only scan. PostgreSQL only; a trigger on TicketSearch keeps the
+    rows (migration 0014), for open cases only.
+    """
+
+    pk = models.CompositePrimaryKey("lexeme", "ticket")
+    lexeme = models.TextField()  # in the "C" collation on PostgreSQL (migration 0014)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return self.lexeme
+
+
 class ResolutionKind(models.TextChoices):
     """How exchanges settle complaints (DESIGN.md)."""
 

@@ -61,3 +61,8 @@ def test_any_mode_and_the_last_word_as_a_prefix():
 
 def test_a_tsvector_literal_carries_weights_and_positions():
     assert tsvector([("Fee", "A"), ("fee 到账", "B")]) == "'fee':1A,2B '到账':3B"
+
+
+def test_a_compound_being_typed_ends_in_a_prefix_of_its_last_part():
+    query = parse_query("7K3M-Q9", prefix_last=True)
+    assert query.tsquery() == "('7k3m-q9':* | ('7k3m' & 'q9':*))"
