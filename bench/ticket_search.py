@@ -24,6 +24,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 TARGET_MS = 20.0
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 
 def parse_args(argv=None):
@@ -85,6 +86,7 @@ def main(argv=None):
     from django.db import connection
 
     from accounts.models import User
+    from bench.sla_sweep import backend_cpu_seconds, cpu_seconds
     from desk.queue import QueueFilters, queue_page
 
     if connection.vendor != "postgresql":
@@ -96,17 +98,22 @@ def main(argv=None):
         f"{Ticket.objects.count():,} tickets; load average "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
     )
-    print(f"{'kind':<22} {'view':<5} {'rows':>4} {'SQL median':>10} {'SQL p95':>8}  plan")
+    print(
+        f"{'kind':<22} {'view':<5} {'rows':>4} {'SQL median':>10} {'SQL p95':>8} "
+        f"{'CPU/page':>8}  plan"
+    )
     misses = 0
     for kind, text in samples(args):
         for view in ("all", "mine"):
             filters = QueueFilters(view=view, q=text)
             times, rows = [], 0
+            cpu_before, backend_before = cpu_seconds(), backend_cpu_seconds()
             for _ in range(args.runs):
                 timer = SqlTimer()
                 with connection.execute_wrapper(timer):
                     rows = len(queue_page(agent, filters, size=50).tickets)
                 times.append(sum(timer.ms))
+            cpu = (cpu_seconds() - cpu_before + backend_cpu_seconds() - backend_before) / args.runs
             sql, params = max(zip(timer.ms, timer.sql, strict=True), key=lambda pair: pair[0])[1]
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
@@ -116,12 +123,17 @@ def main(argv=None):
             ok = p95 < TARGET_MS and not walks
             misses += not ok
             print(
-                f"{kind:<22} {view:<5} {rows:>4} {statistics.median(times):>10.2f} {p95:>8.2f}  "
+                f"{kind:<22} {view:<5} {rows:>4} {statistics.median(times):>10.2f} {p95:>8.2f} "
+                f"{cpu * 1000:>8.2f}  "
                 f"{'walks open cases' if walks else 'index'} {'ok' if ok else 'MISSED'}"
             )
             if args.explain:
                 print(f"   q={text!r}\n" + "\n".join("   " + line for line in plan.splitlines()))
     print(f"\nTarget: SQL p95 under {TARGET_MS:.0f} ms, from an index; {misses} missed.")
+    print(
+        "CPU/page: the mean CPU time of this process and its PostgreSQL backend per page "
+        "(the whole page, Python included): what a page costs on an idle machine."
+    )
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
