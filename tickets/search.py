@@ -5,11 +5,10 @@ customer's email, name and exchange UID, the subject (weight A), the description
 the conversation (C), analysed by helpcenter.analysis, the analyser of the help center:
 Chinese as character bigrams (a Chinese word inside a description is found), identifiers
 whole and by their parts (RD-7K3M-Q9XP is found by 7K3M, lin.wei@example.com whole).
-On PostgreSQL the document is a tsvector in two GIN indexes: one over every ticket, one
-over open tickets only (`is_open`, kept by a trigger when a status change crosses the
-line), and the open cases' lexemes again as an inverted index (TicketTerm, kept by a
-trigger from the documents) whose primary key gives ticket ids with index-only scans: the
-queue's searches read that. SQLite, the demo's database, matches the ticket's own text
+On PostgreSQL the document is a GIN-indexed tsvector, and the open cases' lexemes are
+kept again as an inverted index (TicketTerm, filled by a trigger from the documents of
+the cases whose `is_open` a trigger on the ticket's status keeps) whose primary key gives
+ticket ids with index-only scans: the queue's searches read that. SQLite, the demo's database, matches the ticket's own text
 with LIKE instead.
 
 Every kind of search starts from an index, never from a walk of the open cases in

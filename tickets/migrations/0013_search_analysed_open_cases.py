@@ -3,8 +3,8 @@
 The documents are rebuilt with helpcenter.analysis (Chinese as character bigrams, the
 customer's email, name and UID, identifiers by their parts). `is_open` follows the
 ticket's status through a trigger, so no code path that closes or reopens a case (the
-services, the sweep's set-based updates) can leave it behind; the queue's searches read
-the GIN index of open cases.
+services, the sweep's set-based updates) can leave it behind; the open cases' words are
+indexed from it (migration 0014).
 """
 
 from django.db import migrations, models
@@ -30,10 +30,6 @@ def forward(apps, schema_editor):
     from tickets import search
 
     schema_editor.execute(TRIGGER)
-    schema_editor.execute(
-        "CREATE INDEX ticket_search_open_vector ON tickets_ticketsearch "
-        "USING gin (vector) WHERE is_open"
-    )
     Ticket = apps.get_model("tickets", "Ticket")
     last = 0
     while True:
@@ -48,7 +44,6 @@ def forward(apps, schema_editor):
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS ticket_search_open_vector")
         schema_editor.execute("DROP TRIGGER IF EXISTS ticket_search_is_open ON tickets_ticket")
         schema_editor.execute("DROP FUNCTION IF EXISTS tickets_search_is_open()")
 
