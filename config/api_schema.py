@@ -92,8 +92,10 @@ class RedressAutoSchema(AutoSchema):
         filtered_list = self._is_list_view() and bool(
             getattr(self.view, "filterset_class", None) or self._get_paginator()
         )
+        # Query parameters declared for the operation (a serializer of them) are checked too.
+        checked_query = bool(self.get_override_parameters())
         errors = {}
-        if has_body or filtered_list:
+        if has_body or filtered_list or checked_query:
             errors["400"] = self._error("ValidationError", _("The input is not valid."))
         errors["401"] = self._error(
             "Error",

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts
 from escalation.api.views import CaseLifecycleViewSet
+from helpcenter.api.views import ArticleViewSet, SuggestView
 from sla.api.views import SLAPolicyViewSet
 from tickets.api import views as tickets
 
@@ -14,6 +15,7 @@ router.register("tickets", tickets.TicketViewSet, basename="ticket")
 # The upper tiers' actions on the same paths: tickets/{reference}/appeal/ and the like.
 router.register("tickets", CaseLifecycleViewSet, basename="ticket-lifecycle")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
+router.register("help/articles", ArticleViewSet, basename="help-article")
 
 urlpatterns = [
     path("auth/token/", accounts.TokenView.as_view(), name="token"),
@@ -24,5 +26,6 @@ urlpatterns = [
         tickets.AttachmentDownloadView.as_view(),
         name="attachment-download",
     ),
+    path("help/suggest/", SuggestView.as_view(), name="help-suggest"),
     *router.urls,
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("mail/", include("mail.urls")),
     # Providers' inbound webhooks (django-anymail), e.g. /anymail/postmark/inbound/.
     path("anymail/", include("anymail.urls")),
+    path("help/", include("helpcenter.urls")),
     path(
         "attachments/<uuid:attachment_id>/download/",
         ticket_views.attachment_download,

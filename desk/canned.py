@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
+from helpcenter import selectors as help_selectors
+from helpcenter.models import Article, content_language
 from tickets.models import CannedReply, Ticket
 
 
@@ -47,3 +50,15 @@ def render_canned(reply: CannedReply, ticket: Ticket) -> str:
     for placeholder, value in values.items():
         body = body.replace(placeholder, value)
     return body
+
+
+def help_articles(ticket: Ticket) -> list[Article]:
+    """Articles an agent may link in a reply: those answering the case's category first."""
+    return help_selectors.articles_for_category(ticket.category_id)
+
+
+def render_article_link(article: Article, ticket: Ticket) -> str:
+    """A help-center link for the reply, titled and opening in the customer's language."""
+    language = customer_language(ticket)
+    title = article.title_in(content_language(language))
+    return f"{title}: {settings.SITE_URL}{help_selectors.article_path(article, language)}"

@@ -332,6 +332,8 @@ class MergeForm(forms.Form):
 class StaffFilingForm(TicketFilingForm):
     """The customer's filing form, plus who the customer is and how they reached us."""
 
+    help_suggestions = False
+
     customer_email = forms.EmailField(
         label=_("Customer's email"),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),

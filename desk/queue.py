@@ -100,7 +100,8 @@ def queue_tickets(
         tickets = tickets.filter(created_at__gte=filters.created_from)
     if filters.created_to:
         tickets = tickets.filter(created_at__lt=filters.created_to)
-    return search.search(tickets, filters.q)
+    # Every queue view is of open cases: the search reads the index of open cases only.
+    return search.search(tickets, filters.q, open_only=True)
 
 
 def _encode(ticket: Ticket) -> str:
@@ -167,10 +168,17 @@ def queue_page(
     after = _after(cursor) if cursor else None
     if after is not None:
         tickets = tickets.filter(after)
+    order = (F("escalation_due_at").asc(nulls_last=True), "id")
+    if filters.q.strip():
+        # A search can match thousands of open cases: order their ids alone first (a hash
+        # join of the search index's matches with an index-only scan of the open cases),
+        # then read the page's rows and their joins for those ids only.
+        ids = list(tickets.order_by(*order).values_list("pk", flat=True)[: size + 1])
+        tickets = Ticket.objects.filter(pk__in=ids)
     rows = list(
         tickets.select_related("category", "assignee", "customer")
         .only(*ROW_FIELDS)
-        .order_by(F("escalation_due_at").asc(nulls_last=True), "id")[: size + 1]
+        .order_by(*order)[: size + 1]
     )
     next_cursor = _encode(rows[size - 1]) if len(rows) > size else None
     return QueuePage(tickets=rows[:size], next_cursor=next_cursor)

@@ -41,6 +41,7 @@ from desk.forms import (
     ReplyForm,
 )
 from escalation import services as lifecycle
+from helpcenter import selectors as help_selectors
 from mail import selectors as mail_selectors
 from sla.models import Target
 from tickets import authority, selectors, services
@@ -245,6 +246,8 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         ],
         "failed_action": failed[0].name if failed else "",
         "canned_replies": canned.canned_replies(),
+        "help_articles": canned.help_articles(ticket),
+        "articles_read": help_selectors.articles_read_before_filing(ticket.pk),
         "staff_members": assignees.staff_members(),
         "viewers": presence.presence_heartbeat(ticket_id=ticket.pk, user=user),
         "heartbeat": presence.HEARTBEAT_SECONDS,
@@ -341,6 +344,7 @@ def _act(request, reference: str, action: Action, call, done: str, *, check_stal
             "form": form,
             "stale": stale,
             "canned_replies": canned.canned_replies(),
+            "help_articles": canned.help_articles(ticket),
             "staff_members": assignees.staff_members(),
         }
         template = (
@@ -549,17 +553,24 @@ def ticket_presence(request, reference):
 @staff_page
 @require_GET
 def ticket_canned(request, reference):
-    """The reply box with a canned reply filled in for this case, after what was typed."""
+    """The reply box with a canned reply or a help-center article link added for this case,
+    after what was typed."""
     ticket = _ticket(request, reference)
     form = ReplyForm(request.GET, prefix=REPLY.name)
     form.is_valid()
     typed = form.cleaned_data.get("body", "")
+    insert = ""
     chosen_id = request.GET.get("canned", "")
     chosen = canned.canned_replies().filter(pk=chosen_id).first() if chosen_id.isdigit() else None
-    body = typed
     if chosen is not None:
-        text = canned.render_canned(chosen, ticket)
-        body = f"{typed.rstrip()}\n\n{text}" if typed.strip() else text
+        insert = canned.render_canned(chosen, ticket)
+    slug = request.GET.get("article", "")
+    article = help_selectors.article_get(slug) if slug else None
+    if article is not None:
+        insert = canned.render_article_link(article, ticket)
+    body = typed
+    if insert:
+        body = f"{typed.rstrip()}\n\n{insert}" if typed.strip() else insert
     data = request.GET.copy()
     data[form.add_prefix("body")] = body
     form = ReplyForm(data, prefix=REPLY.name)
@@ -569,5 +580,6 @@ def ticket_canned(request, reference):
         "form": form,
         "stale": [],
         "canned_replies": canned.canned_replies(),
+        "help_articles": canned.help_articles(ticket),
     }
     return render(request, "staff/partials/_compose_body.html", context)

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.conf import settings
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -107,8 +107,24 @@ class TicketFilingForm(forms.Form):
         % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
     )
 
+    # While the customer types the subject, the help center suggests articles beside the
+    # form (templates/tickets/file.html#help-suggestions); staff filing has no such panel.
+    help_suggestions = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.help_suggestions:
+            self.fields["subject"].widget.attrs.update(
+                {
+                    "hx-get": reverse("help:suggestions"),
+                    "hx-trigger": "load, input changed delay:500ms",
+                    "hx-include": "#id_category",
+                    "hx-target": "#help-suggestions",
+                    "hx-swap": "innerHTML",
+                    "hx-sync": "#help-suggestions:replace",
+                    "autocomplete": "off",
+                }
+            )
         # Marked as required on the page, but checked by the service with everything else,
         # so one missing field never hides the other errors.
         self.fields["subject"].show_required = True

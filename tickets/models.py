@@ -457,19 +457,21 @@ class Ticket(models.Model):
 
 
 class TicketSearch(models.Model):
-    """A ticket's words for staff search (subject, description, messages, TxID, order ID).
+    """A ticket's words for staff search (tickets/search.py says what they are).
 
     Kept beside the ticket, not in it: every change to a ticket row (an escalation, an
     assignment) writes a new row version into each of the table's indexes, and a GIN
-    index is the costliest of them. Here the words change only when the words do.
-    PostgreSQL only, GIN-indexed by migration 0011; SQLite, the demo's database, searches
-    the ticket's own text with LIKE instead.
+    index is the costliest of them. Here the words change only when the words do, and
+    `is_open` when a status change crosses between open and done (a trigger, migration
+    0013). PostgreSQL only, GIN-indexed; SQLite, the demo's database, searches the
+    ticket's own text with LIKE instead.
     """
 
     ticket = models.OneToOneField(
         Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
     vector = SearchVectorField()
+    is_open = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         verbose_name = _("search document")
@@ -477,6 +479,24 @@ class TicketSearch(models.Model):
 
     def __str__(self) -> str:
         return str(self.ticket_id)
+
+
+class TicketTerm(models.Model):
+    """One word of an open case's search document: the inverted index the queue searches.
+
+    A GIN index answers "which documents hold this word" with row pointers that must each
+    be read from the table to find the ticket; for a word in thousands of open cases that
+    read is the whole cost. Here (lexeme, ticket) is the primary key itself, so the ticket
+    ids come from an index-only scan. PostgreSQL only; a trigger on TicketSearch keeps the
+    rows (migration 0014), for open cases only.
+    """
+
+    pk = models.CompositePrimaryKey("lexeme", "ticket")
+    lexeme = models.TextField()  # in the "C" collation on PostgreSQL (migration 0014)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return self.lexeme
 
 
 class ResolutionKind(models.TextChoices):

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.access import email_verified_required
+from helpcenter import web as help_web
 from tickets import selectors, services, web
 from tickets.case_page import case_context, case_page
 from tickets.exceptions import DuplicateTicket
@@ -54,7 +55,11 @@ def file_ticket(request):
     form = TicketFilingForm(
         request.POST or None,
         request.FILES or None,
-        initial={"category": request.GET.get("category", "")},
+        # "Still need help?" in the help center carries what the customer searched for.
+        initial={
+            "category": request.GET.get("category", ""),
+            "subject": request.GET.get("subject", "")[:200],
+        },
     )
     duplicates = []
     if request.method == "POST" and form.is_valid():
@@ -85,6 +90,7 @@ def file_ticket(request):
         except ValidationError as error:
             add_service_errors(form, error, rename={"body": "description"})
         else:
+            help_web.ticket_filed(request, ticket, shown=request.POST.getlist("help_shown"))
             messages.success(
                 request,
                 _("Case %(ref)s is filed. We will reply by %(due)s at the latest.")

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "evidence",
     "accounts",
     "sla",
+    "helpcenter",
     "tickets",
     "escalation",
     "desk",
@@ -256,6 +257,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 54.0},
     },
+    # The help center's once-per-visitor keys, kept only a few days (its counters stay).
+    "help-prune-counted": {
+        "task": "helpcenter.tasks.prune_counted",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 if REDRESS_IMAP_URL:
     CELERY_BEAT_SCHEDULE["mail-fetch-imap"] = {
@@ -291,6 +298,8 @@ REST_FRAMEWORK = {
         # (high enough for an office behind one NAT address).
         "token_account": env("REDRESS_THROTTLE_TOKEN_ACCOUNT", default="10/min"),
         "token_address": env("REDRESS_THROTTLE_TOKEN_ADDRESS", default="120/min"),
+        # The public help-center API: readable without signing in, per address or user.
+        "help": env("REDRESS_THROTTLE_HELP", default="120/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -381,6 +390,9 @@ REDRESS_APPEAL_WINDOW_DAYS = env.int("REDRESS_APPEAL_WINDOW_DAYS", default=30)
 # reference price, tickets.AssetPrice) needs a second person; an asset without a price
 # always does.
 REDRESS_REFERENCE_CURRENCY = env.str("REDRESS_REFERENCE_CURRENCY", default="USD").upper()
+# The regulator's clock (MiCA RTS on complaints handling): a final decision within two
+# months of the complaint, unless the customer is told why and when to expect it.
+REDRESS_FINAL_DECISION_DAYS = env.int("REDRESS_FINAL_DECISION_DAYS", default=60)
 REDRESS_APPROVAL_LIMIT = Decimal(env.str("REDRESS_APPROVAL_LIMIT", default="1000"))
 # Committee panels: an odd number of members who never handled the case.
 REDRESS_PANEL_SIZE = env.int("REDRESS_PANEL_SIZE", default=3)

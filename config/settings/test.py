@@ -21,6 +21,7 @@ REST_FRAMEWORK = {
         "user": "10000/min",
         "token_account": "10000/min",
         "token_address": "10000/min",
+        "help": "10000/min",
     },
 }
 # Each test process has its own cache, so tests never see one another's presence or counts.
