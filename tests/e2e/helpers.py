@@ -1,18 +1,11 @@
-"""What the browser tests share: signing in as a person does, and watching the console."""
+"""What the browser tests share: signing in as a person does."""
 
-from tests.factories import PASSWORD, totp_code
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.test import Client
 
-def watch_console(page) -> list[str]:
-    """Console errors and warnings (a CSP violation shows up here)."""
-    problems = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text) if message.type in ("error", "warning") else None
-        ),
-    )
-    return problems
+from tests.factories import PASSWORD, login_verified, totp_code
 
 
 def sign_in(page, user, *, device=None, next_url="/staff/"):
@@ -26,3 +19,32 @@ def sign_in(page, user, *, device=None, next_url="/staff/"):
         page.fill("#id_otp_token", totp_code(device))
         page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"**{next_url}")
+
+
+def signed_in(live_server, user, *, staff: bool = False) -> dict:
+    """A browser storage state holding a session for `user` (staff: with the second factor done).
+
+    For tests about pages rather than about signing in: one session, shared by every page
+    the test opens, without typing a password each time.
+    """
+    client = Client()
+    if staff:
+        login_verified(client, user)
+    else:
+        client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    return {
+        "cookies": [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": cookie.value,
+                "domain": urlsplit(live_server.url).hostname,
+                "path": "/",
+                "httpOnly": True,
+                "secure": False,
+                "sameSite": "Lax",
+                "expires": -1,
+            }
+        ],
+        "origins": [],
+    }

@@ -1,0 +1,35 @@
+"""The customer's case page in a real browser: times, deadlines, replies and evidence."""
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.helpers import signed_in
+from tests.factories import CustomerFactory, category
+from tickets import services
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def filed(customer, subject="Referral bonus never paid"):
+    return services.ticket_file(
+        customer=customer,
+        filed_by=customer,
+        category=category("other"),
+        subject=subject,
+        description="Something went wrong with my account.",
+        fields={},
+    )
+
+
+def test_the_deadline_shows_in_the_readers_time_zone_with_utc_on_hover(page_for, live_server):
+    customer = CustomerFactory()
+    ticket = filed(customer)
+    page = page_for(timezone_id="Asia/Shanghai", storage_state=signed_in(live_server, customer))
+
+    page.goto(f"/tickets/{ticket.reference}/")
+
+    due = page.locator("#first-response-due")
+    local = ticket.first_response_due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert due.inner_text() == f"{local:%b} {local.day}, {local.year}, {local:%H:%M} GMT+8"
+    assert due.get_attribute("title").endswith("UTC")
