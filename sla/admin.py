@@ -23,7 +23,9 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 def _when(value) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") + " UTC"
+    """As every page writes a moment (tickets.formatting, which sits above this app)."""
+    local = timezone.localtime(value)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 @admin.register(SLAPolicy)

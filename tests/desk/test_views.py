@@ -170,7 +170,7 @@ def test_queue_rows_are_worded_in_the_language_of_each_request(client, agent):
     ):
         for word in words:
             assert word in page
-    assert "UTC）超时" in chinese and 'title="Deadline missed ' in english
+    assert " UTC 超时" in chinese and 'title="Deadline missed ' in english
 
 
 def test_a_new_staff_member_is_suggested_within_seconds(client, agent):

@@ -1,5 +1,6 @@
 """The customer's case page in a real browser: times, deadlines, replies and evidence."""
 
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,14 +23,24 @@ def filed(customer, subject="Referral bonus never paid"):
     )
 
 
-def test_the_deadline_shows_in_the_readers_time_zone_with_utc_on_hover(page_for, live_server):
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_deadline_shows_in_the_readers_time_zone_with_utc_on_hover(
+    page_for, live_server, language
+):
     customer = CustomerFactory()
     ticket = filed(customer)
-    page = page_for(timezone_id="Asia/Shanghai", storage_state=signed_in(live_server, customer))
+    page = page_for(
+        language, timezone_id="Asia/Shanghai", storage_state=signed_in(live_server, customer)
+    )
 
     page.goto(f"/tickets/{ticket.reference}/")
 
     due = page.locator("#first-response-due")
-    local = ticket.first_response_due_at.astimezone(ZoneInfo("Asia/Shanghai"))
-    assert due.inner_text() == f"{local:%b} {local.day}, {local.year}, {local:%H:%M} GMT+8"
-    assert due.get_attribute("title").endswith("UTC")
+    utc = ticket.first_response_due_at.astimezone(UTC)
+    local = utc.astimezone(ZoneInfo("Asia/Shanghai"))
+    if language == "en":
+        assert due.inner_text() == f"{local:%b} {local.day}, {local.year}, {local:%H:%M} GMT+8"
+        assert due.get_attribute("title") == f"{utc:%b} {utc.day}, {utc.year}, {utc:%H:%M} UTC"
+    else:
+        assert due.inner_text() == f"{local.year}年{local.month}月{local.day}日 {local:%H:%M} GMT+8"
+        assert due.get_attribute("title") == f"{utc.year}年{utc.month}月{utc.day}日 {utc:%H:%M} UTC"

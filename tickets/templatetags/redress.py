@@ -2,7 +2,7 @@ from django import forms, template
 
 from accounts import roles
 from evidence.chains import explorer_url
-from tickets import labels
+from tickets import formatting, labels
 
 register = template.Library()
 
@@ -47,6 +47,12 @@ def has_role(user, role: str) -> bool:
 def is_staff_member(user) -> bool:
     """For templates: show staff-only links (roles are cached on the user for the request)."""
     return roles.is_staff_member(user)
+
+
+@register.filter
+def when(moment, element_id: str = ""):
+    """`{{ ticket.created_at|when }}`: one format per language, with its zone, local in the browser."""
+    return formatting.when_html(moment, element_id)
 
 
 @register.filter
