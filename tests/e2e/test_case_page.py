@@ -44,3 +44,23 @@ def test_the_deadline_shows_in_the_readers_time_zone_with_utc_on_hover(
     else:
         assert due.inner_text() == f"{local.year}年{local.month}月{local.day}日 {local:%H:%M} GMT+8"
         assert due.get_attribute("title") == f"{utc.year}年{utc.month}月{utc.day}日 {utc:%H:%M} UTC"
+
+
+def test_an_htmx_swap_adds_no_inline_style_and_the_indicator_css_is_the_apps(
+    page_for, live_server
+):
+    customer = CustomerFactory()
+    ticket = filed(customer)
+    page = page_for(storage_state=signed_in(live_server, customer))
+    page.goto(f"/tickets/{ticket.reference}/")
+
+    page.click("#reply-submit")  # empty: the form comes back by htmx, marked
+    page.wait_for_selector("#id_body.is-invalid")
+
+    assert page.eval_on_selector_all("style", "styles => styles.length") == 0
+    hidden = page.evaluate(
+        """() => { const probe = document.createElement("span");
+        probe.className = "htmx-indicator"; document.body.append(probe);
+        return getComputedStyle(probe).visibility; }"""
+    )
+    assert hidden == "hidden"
