@@ -88,10 +88,24 @@ def queue(request):
         "next_page_url": _url(request, cursor=page.next_cursor) if page.next_cursor else "",
         "first_page_url": _url(request, cursor=None) if request.GET.get("cursor") else "",
         "refresh_url": request.get_full_path(),
+        # On a phone each row is a block and each cell says which column it is.
+        "columns": {
+            "customer": _("Customer"),
+            "category": _("Category"),
+            "tier": _("Tier"),
+            "assignee": _("Assignee"),
+            "deadline": _("Next deadline"),
+        },
     }
     if request.htmx:
         return render(request, "staff/queue.html#queue-refresh", context)
-    context.update(bulk_form=BulkActionForm(teams=teams), staff_members=assignees.staff_members())
+    context.update(
+        bulk_form=BulkActionForm(teams=teams),
+        staff_members=assignees.staff_members(),
+        filtered=any(
+            value for name, value in request.GET.items() if name not in ("view", "cursor")
+        ),
+    )
     return render(request, "staff/queue.html", context)
 
 

@@ -46,9 +46,7 @@ def test_the_deadline_shows_in_the_readers_time_zone_with_utc_on_hover(
         assert due.get_attribute("title") == f"{utc.year}年{utc.month}月{utc.day}日 {utc:%H:%M} UTC"
 
 
-def test_an_htmx_swap_adds_no_inline_style_and_the_indicator_css_is_the_apps(
-    page_for, live_server
-):
+def test_an_htmx_swap_adds_no_inline_style_and_the_indicator_css_is_the_apps(page_for, live_server):
     customer = CustomerFactory()
     ticket = filed(customer)
     page = page_for(storage_state=signed_in(live_server, customer))
