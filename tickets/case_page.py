@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets import selectors
 from tickets.forms import AppealForm, ReplyForm
 from tickets.models import EvidenceField, Status, Ticket
-from tickets.transitions import CUSTOMER, STAFF, allowed_actions
+from tickets.transitions import CUSTOMER, allowed_actions
 
 Part = Callable[[HttpRequest, Ticket], dict | None]
 _parts: list[Part] = []
@@ -74,20 +74,26 @@ def time_note(ticket: Ticket) -> TimeNote:
 
 
 def case_context(request, ticket: Ticket, *, reply_form=None, appeal_form=None) -> dict:
-    user = request.user
-    actor = STAFF if ticket.customer_id != user.pk else CUSTOMER
+    """The page as the case's customer sees it, whoever reads it.
+
+    Staff reach it as the workbench's "Customer's view": it must show exactly what the
+    customer sees (no internal note, no internal event), so every read is made as the
+    customer, and its forms are only shown, never usable by staff from here.
+    """
+    customer = ticket.customer
     parts = [context for part in _parts if (context := part(request, ticket)) is not None]
     return {
+        "preview": request.user.pk != ticket.customer_id,
         "parts": parts,
         "time_note": time_note(ticket),
         "proposal": selectors.open_proposal(ticket),
         "appeal_form": appeal_form or AppealForm(),
         "ticket": ticket,
-        "conversation": selectors.ticket_messages_for(user, ticket),
-        "attachments": selectors.ticket_attachments_for(user, ticket),
-        "events": selectors.ticket_events_for(user, ticket),
+        "conversation": selectors.ticket_messages_for(customer, ticket),
+        "attachments": selectors.ticket_attachments_for(customer, ticket),
+        "events": selectors.ticket_events_for(customer, ticket),
         "reply_form": reply_form or ReplyForm(),
-        "actions": allowed_actions(ticket, actor),
+        "actions": allowed_actions(ticket, CUSTOMER),
         "evidence_fields": [
             (field.value, field.label, getattr(ticket, field.value))
             for field in EvidenceField

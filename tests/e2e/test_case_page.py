@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.helpers import signed_in
-from tests.factories import CustomerFactory, category
+from tests.factories import AgentFactory, CustomerFactory, category
 from tickets import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -62,3 +62,23 @@ def test_an_htmx_swap_adds_no_inline_style_and_the_indicator_css_is_the_apps(pag
         return getComputedStyle(probe).visibility; }"""
     )
     assert hidden == "hidden"
+
+
+def test_the_customers_view_from_the_workbench_hides_internal_notes(page_for, live_server):
+    agent = AgentFactory(full_name="Alex Agent")
+    ticket = filed(CustomerFactory())
+    services.ticket_add_message(ticket=ticket, author=agent, body="Watch list match", internal=True)
+    services.ticket_add_message(ticket=ticket, author=agent, body="We are checking it.")
+    workbench = page_for(storage_state=signed_in(live_server, agent, staff=True))
+    workbench.goto(f"/staff/tickets/{ticket.reference}/")
+    assert "Watch list match" in workbench.inner_text("#conversation")
+
+    with workbench.context.expect_page() as opened:
+        workbench.get_by_role("link", name="Customer's view").click()
+    view = opened.value
+    view.wait_for_selector("#customer-view-note")
+
+    assert "We are checking it." in view.inner_text("#conversation")
+    assert "Watch list match" not in view.inner_text("main")
+    assert "Internal note" not in view.inner_text("#timeline")
+    assert view.is_disabled("#reply-submit")
