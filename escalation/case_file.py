@@ -27,6 +27,7 @@ from django.utils.crypto import salted_hmac
 from escalation.models import Panel
 from sla.models import SLARecord
 from tickets import web
+from tickets.formatting import amount_text
 from tickets.models import Resolution, Ticket
 from tickets.selectors import ticket_attachments_for, ticket_events_for, ticket_messages_for
 
@@ -97,7 +98,7 @@ def _case_data(ticket: Ticket, user) -> dict:
             "occurred_at": ticket.occurred_at,
             "asset": ticket.asset.code if ticket.asset_id else None,
             "network": ticket.network.code if ticket.network_id else None,
-            "amount": ticket.amount,
+            "amount": amount_text(ticket.amount, ticket.asset) or None,
             "order_id": ticket.order_id,
             "txid": ticket.txid,
             "wallet_address": ticket.wallet_address,
@@ -119,7 +120,7 @@ def _case_data(ticket: Ticket, user) -> dict:
                 "tier": r.tier,
                 "kind": r.kind,
                 "summary": r.summary,
-                "amount": r.amount,
+                "amount": amount_text(r.amount, r.asset) or None,
                 "asset": r.asset.code if r.asset_id else None,
                 "state": r.state,
                 "proposed_at": r.created_at,

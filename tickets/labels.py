@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext, gettext_lazy
 
+from tickets.formatting import amount_text
 from tickets.models import Priority, Status, Ticket, Tier
 
 # Built once per process: `get_FOO_display` rebuilds its lookup on every call.
@@ -65,6 +66,8 @@ def event_details(event) -> list[tuple[str, str]]:
             continue
         if value is True:
             value = ""
+        elif key == "amount":
+            value = amount_text(value)  # events written before amounts were trimmed
         elif isinstance(value, list):
             value = ", ".join(map(str, value))
         details.append((label, str(value)))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import LazyObject
@@ -59,6 +60,15 @@ def _bilingual(obj, field: str) -> str:
 class Asset(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=60)
+    decimals = models.PositiveSmallIntegerField(
+        _("decimal places"),
+        default=8,
+        validators=[MaxValueValidator(18)],  # amounts are stored with 18
+        help_text=_(
+            "Digits after the point (BTC 8, USDT 6, ETH 18). Amounts in this asset are "
+            "written with at most these, and more are refused."
+        ),
+    )
     approval_limit = models.DecimalField(
         _("compensation needing approval above"),
         max_digits=38,

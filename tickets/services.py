@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_staff_member
-from evidence.fields import clean_amount, clean_fields
+from evidence.fields import check_places, clean_amount, clean_fields
 from evidence.files import CheckedEvidence, check_files
 from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
@@ -32,6 +32,7 @@ from sla.models import SLARecord
 from tickets import search, transitions
 from tickets.catalogue import catalogue
 from tickets.exceptions import DuplicateTicket, NotAllowed
+from tickets.formatting import amount_text
 from tickets.models import (
     Attachment,
     Category,
@@ -424,7 +425,7 @@ def publish_proposal(ticket: Ticket, resolution) -> None:
         EventKind.RESOLUTION,
         resolution=resolution.pk,
         resolution_kind=resolution.kind,
-        amount=str(resolution.amount) if resolution.amount is not None else None,
+        amount=amount_text(resolution.amount, resolution.asset) or None,
         asset=resolution.asset.code if resolution.asset_id else None,
     )
     set_status(ticket, resolution.proposed_by, Status.RESOLUTION_PROPOSED)
@@ -601,6 +602,10 @@ def ticket_propose_resolution(
         asset_obj = Asset.objects.filter(code__iexact=str(asset), is_active=True).first()
         if asset_obj is None:
             raise ValidationError({"asset": _("Unknown asset.")})
+        try:
+            check_places(amount, asset_obj)
+        except ValidationError as error:
+            raise ValidationError({"amount": error.messages}) from error
     else:
         amount, asset_obj = None, None
     ticket.resolutions.filter(
@@ -626,7 +631,7 @@ def ticket_propose_resolution(
             internal=True,
             resolution=resolution.pk,
             resolution_kind=kind,
-            amount=str(amount),
+            amount=amount_text(amount, asset_obj),
             asset=asset_obj.code,
             awaiting_approval=True,
         )

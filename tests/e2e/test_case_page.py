@@ -82,3 +82,35 @@ def test_the_customers_view_from_the_workbench_hides_internal_notes(page_for, li
     assert "Watch list match" not in view.inner_text("main")
     assert "Internal note" not in view.inner_text("#timeline")
     assert view.is_disabled("#reply-submit")
+
+
+def test_amounts_read_as_people_write_them_on_the_customer_and_staff_pages(page_for, live_server):
+    agent = AgentFactory()
+    customer = CustomerFactory()
+    ticket = services.ticket_file(
+        customer=customer,
+        filed_by=customer,
+        category=category("other"),
+        subject="Fee charged twice",
+        description="The trading fee was taken twice.",
+        fields={"asset": "USDT", "amount": "1520.35"},
+    )
+    services.ticket_propose_resolution(
+        ticket=ticket,
+        actor=agent,
+        kind="compensation",
+        summary="We refund the fee.",
+        amount="250",
+        asset="USDT",
+    )
+    page = page_for(storage_state=signed_in(live_server, customer))
+    page.goto(f"/tickets/{ticket.reference}/")
+    assert "250 USDT" in page.inner_text("#proposal .card-header")
+    assert page.inner_text("#ticket-fields [data-field=amount]") == "1520.35"
+
+    staff = page_for(storage_state=signed_in(live_server, agent, staff=True))
+    staff.goto(f"/staff/tickets/{ticket.reference}/")
+    assert "Amount: 250 ·" in staff.inner_text("#timeline")
+    assert "250 USDT" in staff.inner_text("#current-proposal")
+    for text in (page.inner_text("main"), staff.inner_text("main")):
+        assert "000000" not in text

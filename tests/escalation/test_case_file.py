@@ -150,3 +150,31 @@ def test_verify_refuses_a_rewritten_manifest_by_its_signature(ticket, tmp_path):
     )
     result = case_file.verify(bad)
     assert result.signed is False and not result.ok
+
+
+def test_amounts_in_case_json_are_exact_strings_in_the_assets_places():
+    customer = CustomerFactory()
+    ticket = services.ticket_file(
+        customer=customer,
+        filed_by=customer,
+        category=category("other"),
+        subject="Fee charged twice",
+        description="The trading fee was taken twice.",
+        fields={"asset": "USDT", "amount": "1520.35"},
+    )
+    services.ticket_propose_resolution(
+        ticket=ticket,
+        actor=AgentFactory(),
+        kind="compensation",
+        summary="We refund the fee.",
+        amount="250",
+        asset="USDT",
+    )
+    archive = download(customer, ticket)
+    case = json.loads(archive.read("case.json"))
+    assert case["fields"]["amount"] == "1520.35"
+    assert case["proposals"][0]["amount"] == "250"
+    timeline = json.loads(archive.read("timeline.json"))
+    proposed = next(e for e in timeline if e["kind"] == "resolution")
+    assert proposed["data"]["amount"] == "250"
+    assert "250 USDT" in archive.read("conversation.html").decode()

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tickets.formatting import amount_text
 from tickets.models import (
     Attachment,
     Category,
@@ -15,6 +16,26 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "nullable": True, "example": "1520.35"}
+)
+class AmountOutput(serializers.Field):
+    """An amount as an exact string in its asset's decimal places, without trailing zeros.
+
+    Read from the object itself (`source="*"`), since the asset decides how it is written.
+    """
+
+    def __init__(self, *, amount: str = "amount", asset: str = "asset", **kwargs):
+        self.amount_attr, self.asset_attr = amount, asset
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance) -> str | None:
+        value = getattr(instance, self.amount_attr)
+        if value is None:
+            return None
+        return amount_text(value, getattr(instance, self.asset_attr))
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -121,6 +142,7 @@ class TicketListOutput(serializers.ModelSerializer):
 class TicketFieldsOutput(serializers.ModelSerializer):
     asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
     network = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    amount = AmountOutput()
 
     class Meta:
         model = Ticket
@@ -210,6 +232,7 @@ class MergeInput(serializers.Serializer):
 
 class ResolutionOutput(serializers.ModelSerializer):
     asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    amount = AmountOutput()
 
     class Meta:
         model = Resolution

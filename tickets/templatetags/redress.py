@@ -56,11 +56,9 @@ def when(moment, element_id: str = ""):
 
 
 @register.filter
-def plain_amount(value) -> str:
-    """A Decimal as people write it: no trailing zeros, never in exponent form."""
-    if value is None or value == "":
-        return ""
-    return format(value.normalize(), "f")
+def amount(value, asset=None) -> str:
+    """`{{ proposal.amount|amount:proposal.asset }}`: its asset's places, no trailing zeros."""
+    return formatting.amount_text(value, asset or None)
 
 
 # Staff pages (the desk's and the committee's) word a status as the queue's rows do.
