@@ -22,4 +22,5 @@ staff_patterns = [
     path("committee/", views.panels, name="committee"),
     path("committee/<str:reference>/", views.case, name="committee_case"),
     path("committee/<str:reference>/vote/", views.vote, name="committee_vote"),
+    path("committee/<str:reference>/publish/", views.publish, name="committee_publish"),
 ]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from accounts.access import staff_page
 from escalation import services as lifecycle
-from escalation.forms import VoteForm
+from escalation.forms import DecisionForm, VoteForm
 from escalation.models import Panel, PanelSeat, Verdict, Vote
 from tickets import selectors as ticket_selectors
 from tickets.labels import event_details
@@ -83,7 +83,9 @@ def panels(request):
             voted=Exists(Vote.objects.filter(panel=OuterRef("panel"), member=OuterRef("member")))
         )
     )
-    sitting = seats.filter(panel__state=Panel.State.SITTING).order_by("panel__created_at")
+    sitting = seats.filter(panel__state__in=[Panel.State.SITTING, Panel.State.DRAFTING]).order_by(
+        "panel__created_at"
+    )
     decided = seats.filter(panel__state=Panel.State.DECIDED).order_by("-panel__decided_at")
     return render(
         request,
@@ -105,8 +107,17 @@ def _seat(request, reference: str) -> tuple[Ticket, Panel]:
     return ticket, panel
 
 
-def _case_context(request, ticket: Ticket, panel: Panel, form: VoteForm | None = None) -> dict:
+def _case_context(
+    request,
+    ticket: Ticket,
+    panel: Panel,
+    form: VoteForm | None = None,
+    decision_form: DecisionForm | None = None,
+) -> dict:
     user = request.user
+    drafting = panel.state == Panel.State.DRAFTING
+    if decision_form is None and drafting and panel.drafter_id == user.pk:
+        decision_form = DecisionForm(initial={"rationale": panel.rationale, "remedy": panel.remedy})
     my_vote = panel.votes.filter(member=user).first()
     if form is None and panel.state == Panel.State.SITTING:
         initial = (
@@ -120,7 +131,17 @@ def _case_context(request, ticket: Ticket, panel: Panel, form: VoteForm | None =
     if panel.state == Panel.State.SITTING:
         # Members vote independently: the others' votes stay hidden until the decision.
         events = events.exclude(Q(kind=EventKind.VOTE) & ~Q(actor=user))
+    majority_votes = (
+        panel.votes.filter(decision=panel.decision).select_related("member").order_by("created_at")
+        if drafting
+        else []
+    )
     return {
+        "drafting": drafting,
+        "decision_form": decision_form if drafting and panel.drafter_id == user.pk else None,
+        # The drafter reads the other majority members' reasons while writing the text.
+        "majority_votes": majority_votes,
+        "in_majority": bool(my_vote) and my_vote.decision == panel.decision,
         "ticket": ticket,
         "panel": panel,
         "form": form if panel.state == Panel.State.SITTING else None,
@@ -169,11 +190,48 @@ def vote(request, reference):
         add_service_errors(form, error)
         context = _case_context(request, ticket, panel, form=form)
         return render(request, "staff/committee/case.html", context, status=400)
-    panel.refresh_from_db(fields=["state"])
-    if panel.state == Panel.State.DECIDED:
-        messages.success(request, _("Your vote decided the case: the decision is published."))
-    else:
-        messages.success(
-            request, _("Your vote is recorded. You can revise it until the decision is published.")
+    messages.success(request, _vote_outcome(panel, request.user))
+    return redirect(reverse("staff:committee_case", args=[ticket.reference]))
+
+
+def _vote_outcome(panel: Panel, member) -> str:
+    """What the member's vote led to, in their own terms: a dissent did not decide anything."""
+    panel.refresh_from_db(fields=["state", "decision", "drafter"])
+    if panel.state != Panel.State.DRAFTING:
+        return _("Your vote is recorded. You can revise it until a majority agrees.")
+    if panel.drafter_id == member.pk:
+        return _(
+            "Your vote is recorded and a majority agrees with it. Write the decision as it "
+            "is published to the customer."
         )
+    mine = panel.votes.get(member=member)
+    if mine.decision == panel.decision:
+        return _(
+            "Your vote is recorded and a majority agrees. %(name)s writes the published decision."
+        ) % {"name": panel.drafter.display_name}
+    return _(
+        "Your vote is recorded. The majority decided otherwise; your dissent is kept in the "
+        "case's record."
+    )
+
+
+@staff_page
+@require_POST
+def publish(request, reference):
+    """The member writing the decision publishes it: one text, one remedy. It is final."""
+    ticket, panel = _seat(request, reference)
+    form = DecisionForm(request.POST)
+    form.is_valid()  # optional text fields: this only fills cleaned_data
+    try:
+        lifecycle.decision_publish(
+            ticket=ticket,
+            member=request.user,
+            rationale=form.cleaned_data["rationale"],
+            remedy=form.cleaned_data["remedy"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        context = _case_context(request, ticket, panel, decision_form=form)
+        return render(request, "staff/committee/case.html", context, status=400)
+    messages.success(request, _("The decision is published to the customer. It is final."))
     return redirect(reverse("staff:committee_case", args=[ticket.reference]))

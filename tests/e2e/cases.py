@@ -168,6 +168,10 @@ def every_kind_of_case(language: str = "en") -> Cases:
     lifecycle.vote_cast(
         ticket=decided, member=members[2], decision="uphold", rationale=words["dissent"]
     )
+    panel.refresh_from_db()
+    lifecycle.decision_publish(
+        ticket=decided, member=panel.drafter, rationale=words["rationale"], remedy=words["remedy"]
+    )
 
     tickets = {
         "new": new,
