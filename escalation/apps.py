@@ -7,8 +7,13 @@ class EscalationConfig(AppConfig):
     verbose_name = _("Escalation")
 
     def ready(self):
-        # The customer's case page (tickets, below) shows the committee's decision this way.
+        # The customer's case page (tickets, below) shows the committee's decision this way,
+        # and the case's detail in the API carries the appeals and the decision.
+        from escalation.api.serializers import appeals_field, decision_field
         from escalation.case_views import decision_part
+        from tickets.api.serializers import add_detail_field
         from tickets.case_page import add_part
 
         add_part(decision_part)
+        add_detail_field("appeals", appeals_field)
+        add_detail_field("decision", decision_field)

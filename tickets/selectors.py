@@ -80,6 +80,16 @@ def active_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
 
 
+def ticket_proposals_for(user: User, ticket: Ticket) -> QuerySet:
+    """Every proposal of the case, oldest first; one awaiting its second approval is staff's."""
+    from tickets.models import Resolution
+
+    proposals = ticket.resolutions.select_related("asset")
+    if not is_staff_member(user):
+        proposals = proposals.exclude(state=Resolution.State.PENDING_APPROVAL)
+    return proposals
+
+
 def open_proposal(ticket: Ticket):
     """The proposal the customer can answer now, if any (never one still awaiting approval)."""
     from tickets.models import Resolution
