@@ -53,6 +53,7 @@ _EVENT_DATA_LABELS = {
     "merged": gettext_lazy("Absorbed"),
     "merged_into": gettext_lazy("Merged into"),
     "answer": gettext_lazy("Answer"),
+    "approved_by": gettext_lazy("Approved by"),
     "decision": gettext_lazy("Decision"),
     "state": gettext_lazy("State"),
 }

@@ -414,21 +414,28 @@ def resolution_needs_approval(resolution) -> bool:
 
 
 def publish_proposal(ticket: Ticket, resolution) -> None:
-    """Show a proposal to the customer; the locked ticket now waits on their answer."""
+    """Show a proposal to the customer; the locked ticket now waits on their answer.
+
+    Each event names who did what: the proposal is its author's, with its approver named
+    beside it; the status moves when it goes out, so by whoever sent it out (the approver
+    of a proposal that waited for approval).
+    """
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket, author=resolution.proposed_by, body=resolution.summary, from_staff=True
     )
+    approver = resolution.approved_by
     _record(
         ticket,
-        resolution.approved_by or resolution.proposed_by,
+        resolution.proposed_by,
         EventKind.RESOLUTION,
         resolution=resolution.pk,
         resolution_kind=resolution.kind,
         amount=amount_text(resolution.amount, resolution.asset) or None,
         asset=resolution.asset.code if resolution.asset_id else None,
+        approved_by=approver.email if approver else None,
     )
-    set_status(ticket, resolution.proposed_by, Status.RESOLUTION_PROPOSED)
+    set_status(ticket, approver or resolution.proposed_by, Status.RESOLUTION_PROPOSED)
     # No answer within the window counts as acceptance (the lifecycle sweep does it).
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_ACCEPT_AFTER_DAYS)
     ticket.save(

@@ -408,3 +408,19 @@ def test_an_upheld_decision_publishes_no_remedy():
     )
     panel.refresh_from_db()
     assert panel.decision == "uphold" and panel.remedy == ""
+
+
+def test_each_event_of_an_approved_proposal_names_who_did_what(settings):
+    settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    ticket, agent = filed(), AgentFactory()
+    approver = UserFactory(role="appeal_officer", is_staff=True)
+    resolution = propose(
+        ticket, agent, kind="compensation", summary="Refund", amount="500", asset="USDT"
+    )
+    lifecycle.resolution_approve(resolution_id=resolution.pk, approver=approver)
+    events = {e.kind: e for e in ticket.events.order_by("id")}
+    assert events["approval"].actor == approver
+    proposed = ticket.events.filter(kind="resolution", internal=False).get()
+    assert proposed.actor == agent and proposed.data["approved_by"] == approver.email
+    moved = ticket.events.get(kind="status", to_status=Status.RESOLUTION_PROPOSED)
+    assert moved.actor == approver
