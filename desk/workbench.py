@@ -41,7 +41,7 @@ from desk.forms import (
 from escalation import services as lifecycle
 from sla.models import Target
 from tickets import selectors, services
-from tickets.labels import event_details
+from tickets.labels import staff_timeline
 from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.transitions import STAFF, allowed_actions
 from tickets.web import add_service_errors, go
@@ -199,7 +199,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         "conversation": conversation,
         "newest_message": newest,
         "attachments": selectors.ticket_attachments_for(user, ticket),
-        "timeline": [(event, event_details(event)) for event in events],
+        "timeline": staff_timeline(events),
         "sla_timers": _sla_timers(ticket),
         "sla_records": ticket.sla_records.order_by("at", "id"),
         "proposal": ticket.resolutions.filter(state=Resolution.State.PROPOSED)

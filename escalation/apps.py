@@ -11,9 +11,14 @@ class EscalationConfig(AppConfig):
         # and the case's detail in the API carries the appeals and the decision.
         from escalation.api.serializers import appeals_field, decision_field
         from escalation.case_views import decision_part
+        from escalation.models import Panel, Verdict
         from tickets.api.serializers import add_detail_field
         from tickets.case_page import add_part
+        from tickets.labels import add_event_codes
 
         add_part(decision_part)
         add_detail_field("appeals", appeals_field)
         add_detail_field("decision", decision_field)
+        # The staff audit trail words the panel's codes.
+        add_event_codes("decision", dict(Verdict.choices))
+        add_event_codes("state", {**dict(Panel.State.choices), "no_majority": _("no majority yet")})

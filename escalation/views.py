@@ -26,7 +26,7 @@ from escalation import services as lifecycle
 from escalation.forms import DecisionForm, VoteForm
 from escalation.models import Panel, PanelSeat, Verdict, Vote
 from tickets import selectors as ticket_selectors
-from tickets.labels import event_details
+from tickets.labels import staff_timeline
 from tickets.models import EventKind, EvidenceField, Resolution, Ticket
 from tickets.web import add_service_errors
 
@@ -152,7 +152,7 @@ def _case_context(
         "no_majority": panel.state == Panel.State.SITTING and votes_cast >= panel.size,
         "conversation": ticket_selectors.ticket_messages_for(user, ticket),
         "attachments": ticket_selectors.ticket_attachments_for(user, ticket),
-        "timeline": [(event, event_details(event)) for event in events],
+        "timeline": staff_timeline(events),
         "resolutions": ticket.resolutions.select_related("asset", "proposed_by", "approved_by"),
         "appeals": ticket.appeals.order_by("created_at", "id"),
         "evidence_fields": [

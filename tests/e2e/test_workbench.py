@@ -1,0 +1,62 @@
+"""The staff workbench in a real browser: the audit trail, proposals, approvals, confirmations."""
+
+from decimal import Decimal
+
+import pytest
+
+from escalation import services as lifecycle
+from tests.e2e.helpers import signed_in
+from tests.factories import AgentFactory, CustomerFactory, UserFactory, category
+from tickets import services
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def filed(customer=None, code="other", fields=None):
+    customer = customer or CustomerFactory()
+    return services.ticket_file(
+        customer=customer,
+        filed_by=customer,
+        category=category(code),
+        subject="Fee charged twice",
+        description="The trading fee was taken twice.",
+        fields=fields or {},
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_audit_trail_reads_in_staffs_words_and_names_who_did_what(
+    page_for, live_server, settings, language
+):
+    settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    agent = AgentFactory(full_name="Alex Agent")
+    approver = UserFactory(role="appeal_officer", is_staff=True, full_name="Avery Appeals")
+    ticket = filed()
+    services.ticket_request_info(ticket=ticket, actor=agent, body="Which order was it?")
+    services.ticket_add_message(ticket=ticket, author=ticket.customer, body="Order 17345.")
+    proposal = services.ticket_propose_resolution(
+        ticket=ticket,
+        actor=agent,
+        kind="compensation",
+        summary="Refund",
+        amount="250",
+        asset="USDT",
+    )
+    lifecycle.resolution_approve(resolution_id=proposal.pk, approver=approver)
+
+    page = page_for(language, storage_state=signed_in(live_server, agent, staff=True))
+    page.goto(f"/staff/tickets/{ticket.reference}/")
+    trail = page.inner_text("#timeline")
+
+    if language == "en":
+        assert "Waiting on customer" in trail and "Waiting for you" not in trail
+        assert "Category: Other" in trail and "Channel: Web" in trail
+        proposed = page.locator("#timeline li", has_text="Kind: Compensation").last.inner_text()
+        assert "Alex Agent" in proposed and "Approved by: Avery Appeals" in proposed
+        moved = page.locator("#timeline li", has_text="→ Resolution proposed").inner_text()
+        assert "Avery Appeals" in moved
+    else:
+        assert "等待客户回复" in trail and "等待您回复" not in trail
+        assert "类别: 其他" in trail
+    for code in ("other", "web", "compensation", "pending_customer", "@example.com"):
+        assert code not in trail
