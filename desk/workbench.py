@@ -40,7 +40,7 @@ from desk.forms import (
 )
 from escalation import services as lifecycle
 from sla.models import Target
-from tickets import selectors, services
+from tickets import selectors, services, web
 from tickets.labels import staff_timeline
 from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.transitions import STAFF, allowed_actions
@@ -288,7 +288,7 @@ def _act(request, reference: str, action: Action, call, done: str, *, check_stal
             if action in COMPOSE_ACTIONS
             else "staff/partials/_action_body.html"
         )
-        return render(request, template, context)
+        return web.fragment(request, template, context)
     context = _workbench_context(request, ticket, failed=(action, form), stale=stale)
     return render(request, "staff/ticket.html", context, status=409 if stale else 400)
 

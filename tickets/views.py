@@ -119,7 +119,7 @@ def ticket_reply(request, reference):
             return go(request, reverse("tickets:detail", args=[ticket.reference]))
     if request.htmx:
         context = case_context(request, ticket, reply_form=form)
-        return render(request, "tickets/detail.html#reply-body", context)
+        return web.fragment(request, "tickets/detail.html#reply-body", context)
     return case_page(request, ticket, reply_form=form, status=400)
 
 

@@ -675,3 +675,10 @@ def test_the_workbench_costs_the_same_queries_however_long_the_case(client, agen
         )
         services.ticket_add_message(ticket=ticket, author=AgentFactory(), body=f"Reply {number}")
     assert workbench_queries() == short
+
+
+def test_a_refused_action_answers_with_the_messages_of_its_own_request(client, agent, ticket):
+    response = client.post(url("note", ticket), {"note-body": "", "note-seen": "0"}, **HTMX)
+    page = html(response)
+    assert 'id="note-body"' in page
+    assert 'id="messages" hx-swap-oob="true"' in page  # the earlier "sent" message goes

@@ -114,3 +114,23 @@ def test_amounts_read_as_people_write_them_on_the_customer_and_staff_pages(page_
     assert "250 USDT" in staff.inner_text("#current-proposal")
     for text in (page.inner_text("main"), staff.inner_text("main")):
         assert "000000" not in text
+
+
+SEED = "abandon " * 11 + "about"
+
+
+def test_a_refused_reply_does_not_stay_under_the_last_ones_sent_message(page_for, live_server):
+    customer = CustomerFactory()
+    ticket = filed(customer)
+    page = page_for(storage_state=signed_in(live_server, customer))
+    page.goto(f"/tickets/{ticket.reference}/")
+    page.fill("#id_body", "The wallet is my own.")
+    page.click("#reply-submit")
+    page.wait_for_selector(".alert-success >> text=Your message is sent.")
+
+    page.fill("#id_body", f"My recovery phrase is {SEED}")
+    page.click("#reply-submit")
+    page.wait_for_selector("#id_body.is-invalid")
+
+    assert "Your message is sent." not in page.inner_text("main")
+    assert "seed phrase" in page.inner_text("#reply-body")
