@@ -300,7 +300,10 @@ def ticket_add_message(
     internal: bool = False,
     files: Iterable[UploadedFile] = (),
 ) -> Message:
-    """A reply or an internal note, with optional evidence, in one transaction."""
+    """A reply or an internal note, with optional evidence, in one transaction.
+
+    Evidence alone is a message too: its body stays empty and pages show "Added evidence".
+    """
     body = body.strip()
     ticket = _lock(ticket)
     kind = _actor_kind(ticket, author)
@@ -311,9 +314,9 @@ def ticket_add_message(
         refuse_secrets({"body": body})
     else:
         transitions.check(ticket, "internal_note" if internal else "staff_reply", STAFF)
-    if not body:
-        raise ValidationError({"body": _("Write a message.")}, code="required")
     checked = check_files(files)
+    if not body and not checked:
+        raise ValidationError({"body": _("Write a message or add a file.")}, code="required")
     check_room(ticket, len(checked), "files")
 
     message = Message.objects.create(

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.helpers import signed_in
-from tests.factories import AgentFactory, CustomerFactory, category
+from tests.factories import AgentFactory, CustomerFactory, category, png_upload
 from tickets import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -134,3 +134,20 @@ def test_a_refused_reply_does_not_stay_under_the_last_ones_sent_message(page_for
 
     assert "Your message is sent." not in page.inner_text("main")
     assert "seed phrase" in page.inner_text("#reply-body")
+
+
+def test_a_customer_adds_evidence_without_writing_a_message(page_for, live_server, tmp_path):
+    customer = CustomerFactory()
+    ticket = filed(customer)
+    screenshot = tmp_path / "deposit-receipt.png"
+    screenshot.write_bytes(png_upload().read())
+    page = page_for(storage_state=signed_in(live_server, customer))
+    page.goto(f"/tickets/{ticket.reference}/")
+
+    page.set_input_files("#reply-files", screenshot)
+    page.click("#reply-submit")
+    page.wait_for_selector(".alert-success >> text=Your message is sent.")
+
+    latest = page.locator("#conversation article").last.inner_text()
+    assert "Added evidence" in latest and "deposit-receipt.png" in latest
+    assert "deposit-receipt.png" in page.inner_text("#evidence-list")

@@ -261,3 +261,20 @@ def test_the_customers_view_shows_staff_exactly_what_the_customer_sees(client):
     client.force_login(ticket.customer)
     own = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
     assert 'id="customer-view-note"' not in own and "<fieldset disabled" not in own
+
+
+def test_evidence_alone_is_a_reply_the_page_calls_added_evidence(client, customer):
+    ticket = TicketFactory(customer=customer)
+    response = client.post(
+        reverse("tickets:reply", args=[ticket.reference]),
+        {"body": "", "files": [png_upload("receipt.png")]},
+    )
+    assert response.status_code == 302
+    message = Message.objects.get(ticket=ticket)
+    assert message.body == "" and message.attachments.get().original_name == "receipt.png"
+    page = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
+    assert "Added evidence" in page and "receipt.png" in page
+    refused = client.post(reverse("tickets:reply", args=[ticket.reference]), {"body": " "})
+    assert (
+        refused.status_code == 400 and "Write a message or add a file." in refused.content.decode()
+    )
