@@ -253,8 +253,12 @@ def _written_since(ticket: Ticket, seen: int | None, reader: User) -> list:
     )
 
 
-def _act(request, reference: str, action: Action, call, done: str, *, check_stale=False):
-    """Run one action's service with its form; on a refusal show the form again, as typed."""
+def _act(request, reference: str, action: Action, call, done, *, check_stale=False):
+    """Run one action's service with its form; on a refusal show the form again, as typed.
+
+    `done` says what happened: a sentence, or a function of what the service returned
+    when that depends on the outcome.
+    """
     ticket = _ticket(request, reference)
     form = action.form(request.POST, request.FILES, prefix=action.name)
     stale = []
@@ -264,11 +268,11 @@ def _act(request, reference: str, action: Action, call, done: str, *, check_stal
             stale = _written_since(ticket, data["seen"], request.user)
         if not stale:
             try:
-                call(ticket, data)
+                result = call(ticket, data)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, done)
+                messages.success(request, done(result) if callable(done) else done)
                 return go(request, reverse("staff:ticket", args=[ticket.reference]))
         else:
             # What the agent has now seen: only a message newer than these warns again.
@@ -403,8 +407,17 @@ def ticket_propose(request, reference):
             amount=data["amount"] or None,
             asset=data["asset"] or None,
         ),
-        _("Resolution proposed. The customer can accept or dispute it."),
+        _proposed,
     )
+
+
+def _proposed(resolution: Resolution) -> str:
+    if resolution.state == Resolution.State.PENDING_APPROVAL:
+        return _(
+            "Compensation proposed. It waits for a second person's approval: the customer "
+            "sees it only once an appeal officer or admin other than you approves it."
+        )
+    return _("Resolution proposed. The customer can accept or dispute it.")
 
 
 @staff_page

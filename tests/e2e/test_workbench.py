@@ -60,3 +60,25 @@ def test_the_audit_trail_reads_in_staffs_words_and_names_who_did_what(
         assert "类别: 其他" in trail
     for code in ("other", "web", "compensation", "pending_customer", "@example.com"):
         assert code not in trail
+
+
+def test_proposing_compensation_above_the_limit_says_it_waits_for_approval(
+    page_for, live_server, settings
+):
+    settings.REDRESS_APPROVAL_LIMIT = Decimal("1000")
+    agent = AgentFactory()
+    ticket = filed()
+    page = page_for(storage_state=signed_in(live_server, agent, staff=True))
+    page.goto(f"/staff/tickets/{ticket.reference}/")
+
+    page.click("#action-propose summary")
+    page.select_option("#id_propose-kind", "compensation")
+    page.fill("#id_propose-summary", "We refund the double fee and a goodwill credit.")
+    page.fill("#id_propose-amount", "2500")
+    page.select_option("#id_propose-asset", "USDT")
+    page.click("#propose-submit")
+
+    page.wait_for_selector("#pending-approval")
+    told = page.inner_text("#messages")
+    assert "waits for a second person's approval" in told
+    assert "can accept" not in told
