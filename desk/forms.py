@@ -186,6 +186,8 @@ class BulkActionForm(forms.Form):
         max_length=16,
         widget=forms.TextInput(attrs={"placeholder": "RD-XXXX-XXXX", "spellcheck": "false"}),
     )
+    # Closing cases as duplicates cannot be undone: the agent confirms on a second page.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -252,6 +254,8 @@ class RejectForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The second step: set once the agent has read what will happen and said yes.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ProposeResolutionForm(forms.Form):
@@ -308,6 +312,7 @@ class MergeForm(forms.Form):
         max_length=16,
         widget=forms.TextInput(attrs={"placeholder": "RD-XXXX-XXXX", "spellcheck": "false"}),
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_into(self):
         return self.cleaned_data["into"].strip().upper()

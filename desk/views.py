@@ -30,6 +30,7 @@ from desk.display import queue_rows
 from desk.forms import (
     ALL_OPEN,
     BULK_ASSIGN,
+    BULK_MERGE,
     BULK_PRIORITY,
     BulkActionForm,
     QueueFilterForm,
@@ -167,6 +168,8 @@ def queue_bulk(request):
         messages.error(request, " ".join(error.messages))
         return redirect(back)
     references = form.cleaned_data["tickets"]
+    if form.cleaned_data["action"] == BULK_MERGE and not form.cleaned_data["confirmed"]:
+        return _confirm_merge(request, form, references, back)
     found = {t.reference: t for t in Ticket.objects.filter(reference__in=references)}
     done, refused = [], []
     for reference in references:
@@ -189,6 +192,17 @@ def queue_bulk(request):
             request, _("Not done for %(ref)s: %(reason)s") % {"ref": reference, "reason": reason}
         )
     return redirect(back)
+
+
+def _confirm_merge(request, form, references: list[str], back: str):
+    """The second step of closing cases as duplicates: which ones, into which, yes or no."""
+    into = Ticket.objects.get(reference=form.cleaned_data["into"])
+    closing = Ticket.objects.filter(reference__in=references).only("reference", "subject")
+    return render(
+        request,
+        "staff/bulk_confirm.html",
+        {"into": into, "closing": closing, "references": references, "back": back},
+    )
 
 
 @staff_page

@@ -253,20 +253,27 @@ def _written_since(ticket: Ticket, seen: int | None, reader: User) -> list:
     )
 
 
-def _act(request, reference: str, action: Action, call, done, *, check_stale=False):
+def _act(request, reference: str, action: Action, call, done, *, check_stale=False, confirm=None):
     """Run one action's service with its form; on a refusal show the form again, as typed.
 
     `done` says what happened: a sentence, or a function of what the service returned
-    when that depends on the outcome.
+    when that depends on the outcome. An action that cannot be undone takes two steps:
+    `confirm(ticket, data)` says what will happen (or refuses), the agent reads it and
+    says yes, and only then the service runs.
     """
     ticket = _ticket(request, reference)
     form = action.form(request.POST, request.FILES, prefix=action.name)
-    stale = []
+    stale, confirming = [], None
     if form.is_valid():
         data = form.cleaned_data
         if check_stale and not data["confirm_stale"]:
             stale = _written_since(ticket, data["seen"], request.user)
-        if not stale:
+        if confirm is not None and not data["confirmed"]:
+            try:
+                confirming = confirm(ticket, data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+        elif not stale:
             try:
                 result = call(ticket, data)
             except ValidationError as error:
@@ -284,6 +291,8 @@ def _act(request, reference: str, action: Action, call, done, *, check_stale=Fal
             "action": action,
             "form": form,
             "stale": stale,
+            "confirming": confirming,
+            "failed_action": action.name,
             "canned_replies": canned.canned_replies(),
             "staff_members": assignees.staff_members(),
         }
@@ -294,6 +303,9 @@ def _act(request, reference: str, action: Action, call, done, *, check_stale=Fal
         )
         return web.fragment(request, template, context)
     context = _workbench_context(request, ticket, failed=(action, form), stale=stale)
+    if confirming is not None:
+        context["confirming"] = confirming
+        return render(request, "staff/ticket.html", context)
     return render(request, "staff/ticket.html", context, status=409 if stale else 400)
 
 
@@ -389,7 +401,15 @@ def ticket_reject(request, reference):
             ticket=ticket, actor=request.user, reason=data["reason"]
         ),
         _("The complaint is rejected; the customer sees your reason and may appeal."),
+        confirm=_confirm_reject,
     )
+
+
+def _confirm_reject(ticket: Ticket, data: dict) -> dict:
+    reason = data["reason"].strip()
+    if not reason:
+        raise ValidationError({"reason": _("Tell the customer why.")})
+    return {"reason": reason, "appeal_days": settings.REDRESS_APPEAL_WINDOW_DAYS}
 
 
 @staff_page
@@ -462,10 +482,15 @@ def ticket_category(request, reference):
     )
 
 
-def _merge(actor: User, ticket: Ticket, into_reference: str) -> Ticket:
+def _merge_target(into_reference: str) -> Ticket:
     into = Ticket.objects.filter(reference=into_reference).first()
     if into is None:
         raise ValidationError({"into": _("There is no case with this reference.")})
+    return into
+
+
+def _merge(actor: User, ticket: Ticket, into_reference: str) -> Ticket:
+    into = _merge_target(into_reference)
     return services.ticket_merge(ticket=ticket, actor=actor, into=into)
 
 
@@ -478,6 +503,7 @@ def ticket_merge(request, reference):
         MERGE,
         lambda ticket, data: _merge(request.user, ticket, data["into"]),
         _("Merged and closed as a duplicate."),
+        confirm=lambda ticket, data: {"into": _merge_target(data["into"])},
     )
 
 

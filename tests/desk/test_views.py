@@ -330,15 +330,17 @@ def test_bulk_priority_and_duplicate_closing(client, agent):
     )
     keep.refresh_from_db()
     assert keep.priority == "high"
-    response = client.post(
-        url("bulk"),
-        {
-            "action": "merge",
-            "tickets": [dup.reference, strangers.reference],
-            "into": keep.reference,
-        },
-        follow=True,
-    )
+    merge = {
+        "action": "merge",
+        "tickets": [dup.reference, strangers.reference],
+        "into": keep.reference,
+    }
+    asked = html(client.post(url("bulk"), merge))
+    # Closing as duplicates asks first, naming every case it would close.
+    assert 'id="bulk-confirm"' in asked and dup.subject in asked and keep.subject in asked
+    dup.refresh_from_db()
+    assert dup.status != Status.CLOSED
+    response = client.post(url("bulk"), {**merge, "confirmed": "1"}, follow=True)
     page = html(response)
     assert f"Closed as duplicates of {keep.reference}: {dup.reference}." in page
     assert f"Not done for {strangers.reference}: Only cases of the same customer" in page
@@ -455,7 +457,14 @@ def test_request_info_waits_for_the_customer(client, agent, ticket):
 
 
 def test_reject_with_a_reason_the_customer_sees(client, agent, ticket):
-    client.post(url("reject", ticket), {"reject-reason": "This is about another exchange."})
+    reason = {"reject-reason": "This is about another exchange."}
+    first = client.post(url("reject", ticket), reason)
+    # One click only asks: the agent reads what the customer will read, then confirms.
+    assert first.status_code == 200 and 'id="reject-confirm"' in html(first)
+    assert "Reject this complaint?" in html(first)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+    client.post(url("reject", ticket), {**reason, "reject-confirmed": "1"})
     ticket.refresh_from_db()
     assert ticket.status == Status.REJECTED
     client.force_login(ticket.customer)
@@ -496,7 +505,11 @@ def test_escalate_priority_and_category(client, agent, ticket):
 def test_merge_into_another_case_of_the_customer(client, agent):
     customer = CustomerFactory()
     keep, duplicate = filed(customer), filed(customer)
-    client.post(url("merge", duplicate), {"merge-into": keep.reference.lower()})
+    asked = html(client.post(url("merge", duplicate), {"merge-into": keep.reference.lower()}))
+    assert 'id="merge-confirm"' in asked and keep.subject in asked
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.NEW
+    client.post(url("merge", duplicate), {"merge-into": keep.reference, "merge-confirmed": "1"})
     duplicate.refresh_from_db()
     assert duplicate.status == Status.CLOSED and duplicate.merged_into == keep
     response = client.post(url("merge", keep), {"merge-into": "RD-NONE-XIST"})

@@ -82,3 +82,23 @@ def test_proposing_compensation_above_the_limit_says_it_waits_for_approval(
     told = page.inner_text("#messages")
     assert "waits for a second person's approval" in told
     assert "can accept" not in told
+
+
+def test_rejecting_asks_first_and_shows_the_reason_the_customer_will_read(page_for, live_server):
+    agent = AgentFactory()
+    ticket = filed()
+    page = page_for(storage_state=signed_in(live_server, agent, staff=True))
+    page.goto(f"/staff/tickets/{ticket.reference}/")
+
+    page.click("#action-reject summary")
+    page.fill("#id_reject-reason", "This is about a partner's service, which we do not run.")
+    page.click("#reject-submit")
+    page.wait_for_selector("#reject-confirm")
+    assert "partner's service" in page.inner_text("#reject-confirm")
+    ticket.refresh_from_db()
+    assert ticket.status == "new"  # one click changed nothing
+
+    page.click("#reject-submit")  # "Yes, reject it"
+    page.wait_for_selector(".alert-success >> text=The complaint is rejected")
+    ticket.refresh_from_db()
+    assert ticket.status == "rejected"
