@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.validators import validate_email
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import Team, User
 from desk.queue import VIEWS, QueueFilters
+from tickets.formatting import amount_text
 from tickets.forms import MultipleFileField, TicketFilingForm
 from tickets.models import (
     OPEN_STATUSES,
@@ -258,6 +260,27 @@ class RejectForm(forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
+def approval_limits(assets) -> str:
+    """The approval limit, said before the agent proposes: above it a second person approves.
+
+    The same rule tickets.services.resolution_needs_approval applies (an asset's own limit,
+    else the default), in the asset's decimal places.
+    """
+    default = amount_text(settings.REDRESS_APPROVAL_LIMIT)
+    own = ", ".join(
+        f"{asset.code} {amount_text(asset.approval_limit, asset)}"
+        for asset in assets
+        if asset.approval_limit is not None
+    )
+    if own:
+        return _(
+            "Above %(limit)s (%(own)s) a second person must approve it before the customer sees it."
+        ) % {"limit": default, "own": own}
+    return _("Above %(limit)s a second person must approve it before the customer sees it.") % {
+        "limit": default
+    }
+
+
 class ProposeResolutionForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", "—"), *ResolutionKind.choices], required=False
@@ -277,10 +300,9 @@ class ProposeResolutionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["asset"].choices = [
-            ("", "—"),
-            *((a.code, a.code) for a in Asset.objects.filter(is_active=True)),
-        ]
+        assets = list(Asset.objects.filter(is_active=True))
+        self.fields["asset"].choices = [("", "—"), *((a.code, a.code) for a in assets)]
+        self.fields["amount"].help_text = approval_limits(assets)
 
 
 class EscalateForm(forms.Form):

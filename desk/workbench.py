@@ -41,8 +41,9 @@ from desk.forms import (
 from escalation import services as lifecycle
 from sla.models import Target
 from tickets import selectors, services, web
+from tickets.formatting import amount_text
 from tickets.labels import staff_timeline
-from tickets.models import EvidenceField, Resolution, Ticket
+from tickets.models import EventKind, EvidenceField, Resolution, Ticket
 from tickets.transitions import STAFF, allowed_actions
 from tickets.web import add_service_errors, go
 
@@ -169,9 +170,36 @@ def _ticket(request, reference: str) -> Ticket:
         raise Http404 from None
 
 
-def _initial(action: Action, ticket: Ticket, newest_message: int) -> dict:
+def _sent_back(ticket: Ticket) -> dict | None:
+    """The latest proposal, if the second person sent it back: what, by whom and why."""
+    latest = ticket.resolutions.select_related("asset").order_by("-created_at", "-id").first()
+    if latest is None or latest.state != Resolution.State.SENT_BACK:
+        return None
+    event = (
+        ticket.events.filter(kind=EventKind.SENT_BACK)
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+    return {
+        "resolution": latest,
+        "by": event.actor if event else None,
+        "reason": event.data.get("reason", "") if event else "",
+    }
+
+
+def _initial(action: Action, ticket: Ticket, newest_message: int, sent_back=None) -> dict:
     if action in COMPOSE_ACTIONS:
         return {"seen": newest_message}
+    if action is PROPOSE and sent_back:
+        # The author changes what was sent back rather than typing it all again.
+        resolution = sent_back["resolution"]
+        return {
+            "kind": resolution.kind,
+            "summary": resolution.summary,
+            "amount": amount_text(resolution.amount, resolution.asset),
+            "asset": resolution.asset.code if resolution.asset_id else "",
+        }
     if action is PRIORITY:
         return {"priority": ticket.priority}
     if action is CATEGORY:
@@ -185,8 +213,11 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
     conversation = list(selectors.ticket_messages_for(user, ticket))
     newest = max((m.pk for m in conversation), default=0)
     allowed = allowed_actions(ticket, STAFF)
+    sent_back = _sent_back(ticket)
     forms_by_name = {
-        action.name: action.form(prefix=action.name, initial=_initial(action, ticket, newest))
+        action.name: action.form(
+            prefix=action.name, initial=_initial(action, ticket, newest, sent_back)
+        )
         for action in (*COMPOSE_ACTIONS, *SIDE_ACTIONS)
         if action.transition in allowed
     }
@@ -206,6 +237,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         .select_related("asset", "proposed_by")
         .first(),
         "merged": ticket.merged.only("reference", "subject"),
+        "sent_back": sent_back,
         "other_cases": Ticket.objects.filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
         .select_related("category")

@@ -4,6 +4,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+class SendBackForm(forms.Form):
+    """Why the second person does not approve: read by the proposal's author, never the customer."""
+
+    reason = forms.CharField(
+        label=_("What should change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class VoteForm(forms.Form):
     """What the member typed; escalation.services.vote_cast decides what is valid."""
 

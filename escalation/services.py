@@ -52,9 +52,8 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     return ticket
 
 
-@transaction.atomic
-def resolution_approve(*, resolution_id: int, approver) -> Resolution:
-    """Four eyes: an appeal officer or admin other than the proposer lets the customer see it."""
+def _pending_for(resolution_id: int, approver) -> tuple[Resolution, Ticket]:
+    """The locked proposal and case a second person may approve or send back, or refused."""
     resolution = Resolution.objects.select_for_update().get(pk=resolution_id)
     ticket = Ticket.objects.select_for_update().get(pk=resolution.ticket_id)
     if not (
@@ -67,6 +66,13 @@ def resolution_approve(*, resolution_id: int, approver) -> Resolution:
         raise NotAllowed(_("Someone other than the proposer must approve it."))
     if resolution.state != Resolution.State.PENDING_APPROVAL:
         raise InvalidTransition(_("This proposal is not waiting for approval."))
+    return resolution, ticket
+
+
+@transaction.atomic
+def resolution_approve(*, resolution_id: int, approver) -> Resolution:
+    """Four eyes: an appeal officer or admin other than the proposer lets the customer see it."""
+    resolution, ticket = _pending_for(resolution_id, approver)
     transitions.check(ticket, "propose_resolution", transitions.STAFF)
     resolution.state = Resolution.State.PROPOSED
     resolution.approved_by = approver
@@ -79,6 +85,29 @@ def resolution_approve(*, resolution_id: int, approver) -> Resolution:
         data={"resolution": resolution.pk},
     )
     tickets.publish_proposal(ticket, resolution)
+    return resolution
+
+
+@transaction.atomic
+def resolution_send_back(*, resolution_id: int, approver, reason: str) -> Resolution:
+    """The second person does not approve: the proposal returns to its author with the reason.
+
+    The customer never saw it and sees nothing now; the author proposes again, changed.
+    """
+    resolution, ticket = _pending_for(resolution_id, approver)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what the author should change.")}, code="required")
+    resolution.state = Resolution.State.SENT_BACK
+    resolution.save(update_fields=["state"])
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor=approver,
+        kind=EventKind.SENT_BACK,
+        internal=True,
+        data={"resolution": resolution.pk, "reason": reason},
+    )
+    ticket.save(update_fields=["updated_at"])
     return resolution
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from accounts.access import staff_page
 from escalation import services as lifecycle
-from escalation.forms import DecisionForm, VoteForm
+from escalation.forms import DecisionForm, SendBackForm, VoteForm
 from escalation.models import Panel, PanelSeat, Verdict, Vote
 from tickets import selectors as ticket_selectors
 from tickets.labels import staff_timeline
@@ -46,12 +46,21 @@ def _require_any_role(user, *allowed: str) -> None:
 def approvals(request):
     """Compensation proposals above the limit, waiting for someone other than the proposer."""
     _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
+    return _approvals_page(request)
+
+
+def _approvals_page(request, refused: tuple[int, SendBackForm] | None = None, status=200):
+    """The inbox; `refused` is a send-back form to show again with its errors, by proposal."""
     pending = (
         Resolution.objects.filter(state=Resolution.State.PENDING_APPROVAL)
         .select_related("ticket", "asset", "proposed_by")
         .order_by("created_at", "id")
     )
-    return render(request, "staff/approvals/inbox.html", {"pending": pending})
+    rows = [
+        (r, refused[1] if refused and refused[0] == r.pk else SendBackForm(prefix=f"back-{r.pk}"))
+        for r in pending
+    ]
+    return render(request, "staff/approvals/inbox.html", {"rows": rows}, status=status)
 
 
 @staff_page
@@ -64,6 +73,31 @@ def approve(request, resolution_id: int):
         request,
         _("Approved. The customer of %(ref)s now sees the proposal and can accept or dispute it.")
         % {"ref": resolution.ticket.reference},
+    )
+    return redirect("staff:approvals")
+
+
+@staff_page
+@require_POST
+def send_back(request, resolution_id: int):
+    """The second person returns the proposal to its author, saying what to change."""
+    _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
+    resolution = get_object_or_404(
+        Resolution.objects.select_related("ticket", "proposed_by"), pk=resolution_id
+    )
+    form = SendBackForm(request.POST, prefix=f"back-{resolution.pk}")
+    form.is_valid()  # one optional text field: the service judges it
+    try:
+        lifecycle.resolution_send_back(
+            resolution_id=resolution.pk, approver=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _approvals_page(request, refused=(resolution.pk, form), status=400)
+    messages.success(
+        request,
+        _("Sent back to %(name)s with your reason. The customer of %(ref)s sees nothing of it.")
+        % {"name": resolution.proposed_by.display_name, "ref": resolution.ticket.reference},
     )
     return redirect("staff:approvals")
 

@@ -447,6 +447,8 @@ class Resolution(models.Model):
     class State(models.TextChoices):
         # Compensation above the asset's limit waits for a second person's approval.
         PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        # The second person returned it to its author, with a reason; it never went out.
+        SENT_BACK = "sent_back", _("Sent back")
         PROPOSED = "proposed", _("Proposed")
         ACCEPTED = "accepted", _("Accepted")
         DISPUTED = "disputed", _("Disputed")
@@ -595,6 +597,7 @@ class EventKind(models.TextChoices):
     SLA = "sla", _("Deadline missed")
     RESOLUTION = "resolution", _("Resolution proposed")
     APPROVAL = "approval", _("Compensation approved")
+    SENT_BACK = "sent_back", _("Compensation sent back")
     ANSWER = "answer", _("Customer answered the proposal")
     APPEAL = "appeal", _("Appeal filed")
     PANEL = "panel", _("Panel drawn")

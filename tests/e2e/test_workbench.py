@@ -102,3 +102,42 @@ def test_rejecting_asks_first_and_shows_the_reason_the_customer_will_read(page_f
     page.wait_for_selector(".alert-success >> text=The complaint is rejected")
     ticket.refresh_from_db()
     assert ticket.status == "rejected"
+
+
+def test_an_approver_sends_a_proposal_back_and_its_author_changes_it(
+    page_for, live_server, settings
+):
+    settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    agent = AgentFactory(full_name="Alex Agent")
+    approver = UserFactory(role="appeal_officer", is_staff=True, full_name="Avery Appeals")
+    ticket = filed()
+    proposal = services.ticket_propose_resolution(
+        ticket=ticket,
+        actor=agent,
+        kind="compensation",
+        summary="Refund",
+        amount="500",
+        asset="USDT",
+    )
+
+    page = page_for(width=375, storage_state=signed_in(live_server, approver, staff=True))
+    page.goto("/staff/")
+    assert page.inner_text("#approvals-count") == "1"
+    page.click("#nav-approvals")
+    page.click(f"#send-back-{proposal.pk} summary")
+    page.fill(f"#id_back-{proposal.pk}-reason", "Refund the double fee only: 12 USDT.")
+    page.click(f"#send-back-submit-{proposal.pk}")
+    page.wait_for_selector(".alert-success >> text=Sent back to Alex Agent")
+    page.goto("/staff/")
+    assert page.inner_text("#approvals-count") == "0"
+
+    author = page_for(storage_state=signed_in(live_server, agent, staff=True))
+    author.goto(f"/staff/tickets/{ticket.reference}/")
+    assert "Refund the double fee only" in author.inner_text("#sent-back")
+    assert "Avery Appeals" in author.inner_text("#sent-back")
+    author.click("#action-propose summary")
+    assert author.input_value("#id_propose-amount") == "500"
+    assert "Above 100 a second person must approve it" in author.inner_text("#action-propose")
+    author.fill("#id_propose-amount", "12")
+    author.click("#propose-submit")
+    author.wait_for_selector(".alert-success >> text=The customer can accept or dispute it.")

@@ -347,6 +347,38 @@ def test_approving_twice_or_an_unknown_proposal_is_refused(client, pending):
     assert client.post(reverse("staff:approve", args=[resolution.pk + 1000])).status_code == 404
 
 
+def test_sending_back_needs_a_reason_and_returns_the_proposal_to_its_author(client, pending):
+    resolution, proposer = pending
+    ticket = resolution.ticket
+    login_verified(client, officer())
+    url = reverse("staff:send_back", args=[resolution.pk])
+    refused = client.post(url, {f"back-{resolution.pk}-reason": ""})
+    assert refused.status_code == 400 and "Say what the author should change." in html(refused)
+    response = client.post(
+        url, {f"back-{resolution.pk}-reason": "Refund the fee only: 12 USDT."}, follow=True
+    )
+    assert "Sent back to Olga Officer" in html(response)
+    resolution.refresh_from_db()
+    assert resolution.state == Resolution.State.SENT_BACK
+
+    login_verified(client, proposer)
+    page = html(client.get(reverse("staff:ticket", args=[ticket.reference])))
+    assert 'id="sent-back"' in page and "Refund the fee only: 12 USDT." in page
+    assert 'name="propose-amount" value="500"' in page  # filled in to change, not retype
+    client.force_login(ticket.customer)
+    customer_page = html(client.get(reverse("tickets:detail", args=[ticket.reference])))
+    assert "Refund the fee only" not in customer_page and "500 USDT" not in customer_page
+
+
+def test_the_approvals_link_counts_what_waits_and_the_form_states_the_limit(client, pending):
+    login_verified(client, officer())
+    page = html(client.get(reverse("staff:queue")))
+    assert 'id="approvals-count">1<' in page
+    ticket = filed()
+    page = html(client.get(reverse("staff:ticket", args=[ticket.reference])))
+    assert "Above 100 a second person must approve it before the customer sees it." in page
+
+
 # The workbench: banners and the appeal center's escalate label
 
 

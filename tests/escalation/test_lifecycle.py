@@ -424,3 +424,33 @@ def test_each_event_of_an_approved_proposal_names_who_did_what(settings):
     assert proposed.actor == agent and proposed.data["approved_by"] == approver.email
     moved = ticket.events.get(kind="status", to_status=Status.RESOLUTION_PROPOSED)
     assert moved.actor == approver
+
+
+def test_a_second_person_sends_a_proposal_back_to_its_author_with_a_reason(settings):
+    settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    ticket, agent = filed(), AgentFactory()
+    officer = UserFactory(role="appeal_officer", is_staff=True)
+    resolution = propose(
+        ticket, agent, kind="compensation", summary="Refund", amount="500", asset="USDT"
+    )
+    with pytest.raises(NotAllowed):
+        lifecycle.resolution_send_back(
+            resolution_id=resolution.pk, approver=AgentFactory(), reason="No"
+        )
+    with pytest.raises(ValidationError) as refused:
+        lifecycle.resolution_send_back(resolution_id=resolution.pk, approver=officer, reason=" ")
+    assert "reason" in refused.value.message_dict
+    lifecycle.resolution_send_back(
+        resolution_id=resolution.pk, approver=officer, reason="Refund the fee only: 12 USDT."
+    )
+    resolution.refresh_from_db()
+    assert resolution.state == Resolution.State.SENT_BACK
+    event = ticket.events.get(kind="sent_back")
+    assert event.internal and event.actor == officer
+    assert event.data["reason"] == "Refund the fee only: 12 USDT."
+    assert reload(ticket).status != Status.RESOLUTION_PROPOSED
+    with pytest.raises(InvalidTransition):
+        lifecycle.resolution_approve(resolution_id=resolution.pk, approver=officer)
+    # The author proposes again, changed; the one sent back stays in the record.
+    again = propose(ticket, agent, kind="compensation", summary="Fee", amount="12", asset="USDT")
+    assert again.state == Resolution.State.PROPOSED
