@@ -55,11 +55,19 @@ def _publish(*, ticket, actor, **data):
     lifecycle.decision_publish(ticket=ticket, member=actor, **data)
 
 
-def _approve(*, ticket, actor):
+def _pending(ticket) -> Resolution:
     pending = ticket.resolutions.filter(state=Resolution.State.PENDING_APPROVAL).first()
     if pending is None:
         raise InvalidTransition(_("No proposal of this case is waiting for approval."))
-    lifecycle.resolution_approve(resolution_id=pending.pk, approver=actor)
+    return pending
+
+
+def _approve(*, ticket, actor):
+    lifecycle.resolution_approve(resolution_id=_pending(ticket).pk, approver=actor)
+
+
+def _send_back(*, ticket, actor, reason):
+    lifecycle.resolution_send_back(resolution_id=_pending(ticket).pk, approver=actor, reason=reason)
 
 
 for _name, _input, _call in (
@@ -69,5 +77,6 @@ for _name, _input, _call in (
     ("vote", VoteInput, _vote),
     ("publish_decision", PublishDecisionInput, _publish),
     ("approve_resolution", s.EmptyInput, _approve),
+    ("send_back_resolution", s.ReasonInput, _send_back),
 ):
     setattr(CaseLifecycleViewSet, _name, case_action(_name, _input, _call))

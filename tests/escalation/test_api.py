@@ -133,3 +133,19 @@ def test_the_schema_describes_proposals_appeals_and_the_decision(client):
         proposal
     )
     assert "/api/v1/tickets/{reference}/publish-decision/" in schema["paths"]
+
+
+def test_a_second_person_sends_a_proposal_back_through_the_api(ticket, settings):
+    settings.REDRESS_APPROVAL_LIMIT = 100
+    agent = AgentFactory()
+    services.ticket_propose_resolution(
+        ticket=ticket, actor=agent, kind="compensation", summary="All", amount="500", asset="USDT"
+    )
+    officer = UserFactory(role="appeal_officer", is_staff=True)
+    response = client_for(officer).post(
+        f"/api/v1/tickets/{ticket.reference}/send-back-resolution/",
+        {"reason": "Only the fee."},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["proposals"][0]["state"] == "sent_back"
