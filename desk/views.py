@@ -36,7 +36,7 @@ from desk.forms import (
     QueueFilterForm,
     StaffFilingForm,
 )
-from desk.queue import VIEWS, queue_counts, queue_page
+from desk.queue import VIEWS, first_view_with_cases, queue_counts, queue_page
 from tickets import selectors, services, web
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
 from tickets.models import Ticket
@@ -65,9 +65,13 @@ def _url(request, **changes) -> str:
 @staff_page
 @require_GET
 def queue(request):
-    form = QueueFilterForm(request.GET)
-    filters = form.filters()
     now = timezone.now()
+    counts = queue_counts(request.user, now=now)
+    query = request.GET.copy()
+    if not query.get("view"):
+        query["view"] = first_view_with_cases(counts)
+    form = QueueFilterForm(query)
+    filters = form.filters()
     page = queue_page(
         request.user,
         filters,
@@ -76,7 +80,6 @@ def queue(request):
         now=now,
     )
     teams = list(Team.objects.all())
-    counts = queue_counts(request.user, now=now)
     context = {
         "form": form,
         "view": filters.view,
@@ -88,7 +91,8 @@ def queue(request):
         ],
         "next_page_url": _url(request, cursor=page.next_cursor) if page.next_cursor else "",
         "first_page_url": _url(request, cursor=None) if request.GET.get("cursor") else "",
-        "refresh_url": request.get_full_path(),
+        # The view chosen on arrival stays while the page refreshes itself.
+        "refresh_url": f"{request.path}?{query.urlencode()}",
         # On a phone each row is a block and each cell says which column it is.
         "columns": {
             "customer": _("Customer"),

@@ -695,3 +695,22 @@ def test_a_refused_action_answers_with_the_messages_of_its_own_request(client, a
     page = html(response)
     assert 'id="note-body"' in page
     assert 'id="messages" hx-swap-oob="true"' in page  # the earlier "sent" message goes
+
+
+def test_an_agent_with_nothing_assigned_lands_on_their_teams_unassigned(client, agent):
+    from accounts.models import Team
+
+    Team.objects.get(code="general").members.add(agent)
+    waiting = filed(subject="Referral bonus never paid")  # "other" goes to the general team
+    response = client.get(url("queue"))
+    assert response.context["view"] == "unassigned"
+    page = html(response)
+    assert waiting.reference in page
+    assert 'aria-current="page" href="/staff/?view=unassigned"' in page
+    assert 'hx-get="/staff/?view=unassigned"' in page  # the refresh keeps the view
+
+    services.ticket_claim(ticket=waiting, actor=agent)
+    client.get(url("queue"))  # counts are cached briefly; a new page after that sees mine
+    cache.clear()
+    assert client.get(url("queue")).context["view"] == "mine"
+    assert client.get(url("queue"), {"view": "breached"}).context["view"] == "breached"

@@ -98,3 +98,18 @@ def test_bulk_assign_two_ticked_rows_to_another_agent(page_for):
         first.reference,
         second.reference,
     }
+
+
+def test_a_new_agent_lands_on_their_teams_unassigned_cases(page_for):
+    from accounts.models import Team
+
+    agent = AgentFactory(full_name="Nina Newcomer")
+    Team.objects.get(code="general").members.add(agent)
+    device = enroll_totp(agent)
+    ticket = filed(CustomerFactory(), "Referral bonus never paid")
+    page = page_for()
+
+    sign_in(page, agent, device=device)
+    active = page.locator("#queue-tabs .nav-link.active")
+    assert active.get_attribute("data-view") == "unassigned"
+    assert page.locator(f"tr[data-reference='{ticket.reference}']").count() == 1
