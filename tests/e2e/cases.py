@@ -40,6 +40,7 @@ WORDS = {
         "agent": "Alex Agent",
         "officer": "Olga Officer",
         "member": "Member",
+        "screenshot": "withdrawal-history-screenshot-2026-11-18.png",
     },
     "zh-hans": {
         "name": "林伟",
@@ -60,6 +61,7 @@ WORDS = {
         "agent": "王客服",
         "officer": "李专员",
         "member": "委员",
+        "screenshot": "提现记录截图.png",
     },
 }
 
@@ -109,7 +111,7 @@ def every_kind_of_case(language: str = "en") -> Cases:
             "wallet_address": TRON_ADDRESS,
             "txid": TRON_TXID,
         },
-        files=[png_upload("withdrawal-history-screenshot-2026-11-18.png")],
+        files=[png_upload(words["screenshot"])],
     )
 
     waiting = _file(
