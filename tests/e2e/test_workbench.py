@@ -141,3 +141,35 @@ def test_an_approver_sends_a_proposal_back_and_its_author_changes_it(
     author.fill("#id_propose-amount", "12")
     author.click("#propose-submit")
     author.wait_for_selector(".alert-success >> text=The customer can accept or dispute it.")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_canned_reply_is_filled_in_the_customers_language(page_for, live_server, language):
+    from tickets.models import CannedReply
+
+    CannedReply.objects.create(
+        title="Ask for the TxID",
+        body_en="Hello {customer_name}, please send the TxID for {reference} by {due}.",
+        body_zh="{customer_name}，您好！请在 {due} 前提供案件 {reference} 的 TxID。",
+    )
+    customer = CustomerFactory(full_name="Lin Wei")
+    customer.customer_profile.preferred_language = language
+    customer.customer_profile.save()
+    ticket = filed(customer)
+    page = page_for(storage_state=signed_in(live_server, AgentFactory(), staff=True))
+    page.goto(f"/staff/tickets/{ticket.reference}/")
+
+    page.fill("#id_reply-body", "Thank you.")
+    page.select_option("#canned-select", label="Ask for the TxID")
+    page.wait_for_function("() => document.querySelector('#id_reply-body').value.includes('TxID')")
+    body = page.input_value("#id_reply-body")
+    due = ticket.first_response_due_at
+    if language == "en":
+        assert body.startswith("Thank you.\n\nHello Lin Wei, please send the TxID")
+        assert f"{due:%b} {due.day}, {due.year}, {due:%H:%M} UTC" in body
+    else:
+        assert body.startswith("Thank you.\n\nLin Wei，您好！")
+        assert f"{due.year}年{due.month}月{due.day}日 {due:%H:%M} UTC 前" in body
+    assert ticket.reference in body and "{" not in body
+    page.click("#reply-submit")
+    page.wait_for_selector(".alert-success >> text=Your reply is sent to the customer.")
