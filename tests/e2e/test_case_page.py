@@ -151,3 +151,15 @@ def test_a_customer_adds_evidence_without_writing_a_message(page_for, live_serve
     latest = page.locator("#conversation article").last.inner_text()
     assert "Added evidence" in latest and "deposit-receipt.png" in latest
     assert "deposit-receipt.png" in page.inner_text("#evidence-list")
+
+
+def test_a_closed_case_shows_when_it_closed_not_a_first_reply_deadline(page_for, live_server):
+    customer = CustomerFactory()
+    duplicate, kept = filed(customer), filed(customer, subject="Referral bonus, again")
+    services.ticket_merge(ticket=duplicate, actor=AgentFactory(), into=kept)
+    page = page_for(storage_state=signed_in(live_server, customer))
+    page.goto(f"/tickets/{duplicate.reference}/")
+
+    note = page.inner_text("#time-note")
+    assert note.startswith("Closed") and "due" not in note
+    assert page.locator("#first-response-due").count() == 0

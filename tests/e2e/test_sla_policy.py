@@ -26,6 +26,8 @@ def test_admin_changes_a_policy_and_a_new_ticket_is_due_accordingly(page_for):
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/admin/")
     assert page.title().endswith("Redress administration")
+    index = page.inner_text("#content").lower()  # app names are upper-cased by CSS
+    assert "two-factor sign-in (authenticator apps)" in index and "otp_totp" not in index
     page.goto("/staff/")
     page.click("#nav-admin")  # admins find the admin from the staff pages
     page.wait_for_url("**/admin/")
