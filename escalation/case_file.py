@@ -28,7 +28,7 @@ from escalation.models import Panel
 from sla.models import SLARecord
 from tickets import web
 from tickets.formatting import amount_text
-from tickets.models import Resolution, Ticket
+from tickets.models import STAFF_ONLY_PROPOSALS, Ticket
 from tickets.selectors import ticket_attachments_for, ticket_events_for, ticket_messages_for
 
 MANIFEST = "manifest.json"
@@ -79,8 +79,8 @@ def _case_data(ticket: Ticket, user) -> dict:
         )
     resolutions = ticket.resolutions.select_related("asset")
     if not staff_view:
-        # A proposal waiting for its second approval was never shown to the customer.
-        resolutions = resolutions.exclude(state=Resolution.State.PENDING_APPROVAL)
+        # A proposal waiting for its second approval, or sent back, never reached the customer.
+        resolutions = resolutions.exclude(state__in=STAFF_ONLY_PROPOSALS)
     return {
         "reference": ticket.reference,
         "customer": ticket.customer.email,

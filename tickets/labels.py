@@ -119,7 +119,7 @@ def _codes_of(events) -> dict[str, dict]:
     return codes
 
 
-def event_details(event, codes: dict[str, dict], people: dict[str, str]) -> list[tuple[str, str]]:
+def _event_details(event, codes: dict[str, dict], people: dict[str, str]) -> list[tuple[str, str]]:
     # "previous" is what changed before: a priority, a category or an assignee's email.
     previous_of = {EventKind.PRIORITY: "priority", EventKind.CATEGORY: "category"}
     details = []
@@ -161,7 +161,7 @@ def staff_timeline(events) -> list[dict]:
             {
                 "event": event,
                 "change": "; ".join(changes),
-                "details": event_details(event, codes, people),
+                "details": _event_details(event, codes, people),
             }
         )
     return rows

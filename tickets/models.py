@@ -492,6 +492,10 @@ class Resolution(models.Model):
         return f"{self.ticket_id} {self.kind}"
 
 
+# Proposals the customer never saw: waiting for the second person, or sent back by them.
+STAFF_ONLY_PROPOSALS = (Resolution.State.PENDING_APPROVAL, Resolution.State.SENT_BACK)
+
+
 class CannedReply(models.Model):
     """A prepared answer; placeholders are filled per case when an agent inserts it."""
 

@@ -7,7 +7,15 @@ from django.http import Http404
 
 from accounts.models import User
 from accounts.roles import is_staff_member
-from tickets.models import OPEN_STATUSES, Attachment, Category, Message, Ticket, TicketEvent
+from tickets.models import (
+    OPEN_STATUSES,
+    STAFF_ONLY_PROPOSALS,
+    Attachment,
+    Category,
+    Message,
+    Ticket,
+    TicketEvent,
+)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -81,12 +89,11 @@ def active_categories() -> QuerySet[Category]:
 
 
 def ticket_proposals_for(user: User, ticket: Ticket) -> QuerySet:
-    """Every proposal of the case, oldest first; one awaiting its second approval is staff's."""
-    from tickets.models import Resolution
-
+    """Every proposal of the case, oldest first; one that never reached the customer (waiting
+    for its second approval, or sent back) is staff's."""
     proposals = ticket.resolutions.select_related("asset")
     if not is_staff_member(user):
-        proposals = proposals.exclude(state=Resolution.State.PENDING_APPROVAL)
+        proposals = proposals.exclude(state__in=STAFF_ONLY_PROPOSALS)
     return proposals
 
 

@@ -149,3 +149,4 @@ def test_a_second_person_sends_a_proposal_back_through_the_api(ticket, settings)
     )
     assert response.status_code == 200
     assert response.json()["proposals"][0]["state"] == "sent_back"
+    assert detail(ticket.customer, ticket)["proposals"] == []  # it never reached them
