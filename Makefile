@@ -44,7 +44,7 @@ format: install
 # Regenerate the catalogues after changing strings; the compiled .mo files are committed,
 # so a fresh machine needs no gettext to serve Chinese.
 messages: install
-	$(UV) run --no-sync python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var
+	$(UV) run --no-sync python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var
 	$(UV) run --no-sync python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:

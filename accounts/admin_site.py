@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.access import is_verified
@@ -18,6 +19,9 @@ from accounts.roles import is_staff_member
 
 
 class RedressAdminSite(OTPAdminSite):
+    site_header = _("Redress administration")
+    site_title = _("Redress administration")
+
     def __init__(self, name: str = "admin"):
         super().__init__(name)
 

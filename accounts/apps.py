@@ -7,6 +7,17 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
 
+    def ready(self):
+        # Libraries name their apps for programmers ("OTP_TOTP", "Axes"); the
+        # admin's index lists them under names an admin recognizes.
+        from django.apps import apps
+
+        for label, name in (
+            ("otp_totp", _("Two-factor sign-in (authenticator apps)")),
+            ("axes", _("Sign-in attempts and lockouts")),
+        ):
+            apps.get_app_config(label).verbose_name = name
+
 
 class RedressAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin whose default site requires two-factor sign-in.

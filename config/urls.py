@@ -1,12 +1,21 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tickets import views as ticket_views
 
+
+def favicon(request):
+    """Pages that name no icon (JSON, the browsable API) make browsers ask for this one."""
+    return redirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", ticket_views.home, name="home"),
+    path("favicon.ico", favicon),
     path("accounts/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("tickets/", include("escalation.urls")),

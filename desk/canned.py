@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
+from django.utils import translation
 
 from helpcenter import selectors as help_selectors
 from helpcenter.models import Article, content_language
+from tickets.formatting import when_text
 from tickets.models import CannedReply, Ticket
 
 
@@ -41,11 +41,13 @@ def render_canned(reply: CannedReply, ticket: Ticket) -> str:
     language = customer_language(ticket)
     body = reply.body_zh if language.startswith("zh") and reply.body_zh else reply.body_en
     due = next_due(ticket)
+    with translation.override(language):
+        due_text = when_text(due) if due else ""
     values = {
         "{customer_name}": ticket.customer.display_name,
         "{reference}": ticket.reference,
-        # Written the same in both languages, with its zone, so nobody misreads the hour.
-        "{due}": f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if due else "",
+        # In the customer's language, with its zone, as every page writes a moment.
+        "{due}": due_text,
     }
     for placeholder, value in values.items():
         body = body.replace(placeholder, value)

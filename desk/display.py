@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import TypedDict
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Team
 from desk.queue import BREACHING_SOON
+from tickets.formatting import when_text
 from tickets.labels import LABELS, staff_statuses
 from tickets.models import Status, Ticket
 
@@ -67,11 +67,6 @@ def queue_sla(ticket: Ticket, now: datetime) -> dict:
     return sla_countdown(ticket.escalation_due_at, now, warn_at=ticket.sla_warning_at)
 
 
-def _minute(moment: datetime) -> str:
-    """As the `date:"Y-m-d H:i"` filter shows it, without its format parser."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
 class QueueRow(TypedDict):
     """One queue row's display values, in the language of the request.
 
@@ -107,7 +102,7 @@ def queue_rows(tickets: list[Ticket], *, teams: list[Team], now: datetime) -> li
     # Links are this prefix plus the reference: reversing per row costs more than the row.
     ticket_base = reverse("staff:ticket", args=["-"]).removesuffix("-/")
     select = gettext("Select %(ref)s")
-    missed = gettext("Deadline missed %(when)s UTC")
+    missed = gettext("Deadline missed %(when)s")
     # Unassigned rows show their team: looked up in the one team list, not a query per row.
     team_names = {team.pk: team.name for team in teams}
     rows = []
@@ -132,8 +127,8 @@ def queue_rows(tickets: list[Ticket], *, teams: list[Team], now: datetime) -> li
                 team=team_names.get(ticket.team_id, ""),
                 sla_text=sla["text"],
                 sla_css=sla["css"],
-                due=_minute(ticket.escalation_due_at) if ticket.escalation_due_at else "",
-                breach_note=missed % {"when": _minute(ticket.last_breach_at)}
+                due=when_text(ticket.escalation_due_at) if ticket.escalation_due_at else "",
+                breach_note=missed % {"when": when_text(ticket.last_breach_at)}
                 if ticket.last_breach_at
                 else "",
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.validators import validate_email
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import Team, User
 from desk.queue import VIEWS, QueueFilters
+from tickets.formatting import amount_text
 from tickets.forms import MultipleFileField, TicketFilingForm
 from tickets.models import (
     OPEN_STATUSES,
@@ -28,6 +30,7 @@ from tickets.models import (
     Status,
     Tier,
 )
+from tickets.services import price_in_force
 
 ALL_OPEN = "all"
 STAFF_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.SOCIAL)
@@ -186,6 +189,8 @@ class BulkActionForm(forms.Form):
         max_length=16,
         widget=forms.TextInput(attrs={"placeholder": "RD-XXXX-XXXX", "spellcheck": "false"}),
     )
+    # Closing cases as duplicates cannot be undone: the agent confirms on a second page.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, teams=(), actions=(BULK_ASSIGN, BULK_PRIORITY, BULK_MERGE), **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,6 +273,35 @@ class RejectForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The second step: set once the agent has read what will happen and said yes.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+def approval_limits(assets) -> str:
+    """The approval limit, said before the agent proposes: above it a second person approves.
+
+    The rule tickets.services.resolution_needs_approval applies: the compensation's worth in
+    the reference currency, at the asset's reference price in force; an asset without a
+    price always needs approval.
+    """
+    limit = {
+        "limit": amount_text(settings.REDRESS_APPROVAL_LIMIT),
+        "currency": settings.REDRESS_REFERENCE_CURRENCY,
+    }
+    unpriced = ", ".join(asset.code for asset in assets if price_in_force(asset) is None)
+    if unpriced:
+        return _(
+            "Worth more than %(limit)s %(currency)s at the asset's reference price, a second "
+            "person must approve it before the customer sees it; %(unpriced)s have no price and "
+            "always need approval."
+        ) % {**limit, "unpriced": unpriced}
+    return (
+        _(
+            "Worth more than %(limit)s %(currency)s at the asset's reference price, a second person "
+            "must approve it before the customer sees it."
+        )
+        % limit
+    )
 
 
 class ProposeResolutionForm(forms.Form):
@@ -289,10 +323,9 @@ class ProposeResolutionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["asset"].choices = [
-            ("", "—"),
-            *((a.code, a.code) for a in Asset.objects.filter(is_active=True)),
-        ]
+        assets = list(Asset.objects.filter(is_active=True))
+        self.fields["asset"].choices = [("", "—"), *((a.code, a.code) for a in assets)]
+        self.fields["amount"].help_text = approval_limits(assets)
 
 
 class EscalateForm(forms.Form):
@@ -324,6 +357,7 @@ class MergeForm(forms.Form):
         max_length=16,
         widget=forms.TextInput(attrs={"placeholder": "RD-XXXX-XXXX", "spellcheck": "false"}),
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_into(self):
         return self.cleaned_data["into"].strip().upper()

@@ -184,6 +184,12 @@ def queue_page(
     return QueuePage(tickets=rows[:size], next_cursor=next_cursor)
 
 
+def first_view_with_cases(counts: dict[str, int]) -> str:
+    """Where an agent lands: their own cases, else the first view that has any, so a new
+    agent with nothing assigned opens their teams' unassigned instead of an empty list."""
+    return next((view for view in VIEWS if counts.get(view)), "mine")
+
+
 COUNTS_TTL = 15  # seconds: the page refreshes every 30 s; a count this fresh is live enough
 
 

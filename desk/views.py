@@ -36,7 +36,7 @@ from desk.forms import (
     QueueFilterForm,
     StaffFilingForm,
 )
-from desk.queue import VIEWS, queue_counts, queue_page
+from desk.queue import VIEWS, first_view_with_cases, queue_counts, queue_page
 from tickets import authority, selectors, services, web
 from tickets.exceptions import DuplicateTicket, InvalidTransition, NotAllowed
 from tickets.models import Ticket, Tier
@@ -73,9 +73,13 @@ def _bulk_actions(user: User) -> list[str]:
 @staff_page
 @require_GET
 def queue(request):
-    form = QueueFilterForm(request.GET)
-    filters = form.filters()
     now = timezone.now()
+    counts = queue_counts(request.user, now=now)
+    query = request.GET.copy()
+    if not query.get("view"):
+        query["view"] = first_view_with_cases(counts)
+    form = QueueFilterForm(query)
+    filters = form.filters()
     page = queue_page(
         request.user,
         filters,
@@ -84,7 +88,6 @@ def queue(request):
         now=now,
     )
     teams = list(Team.objects.all())
-    counts = queue_counts(request.user, now=now)
     context = {
         "form": form,
         "view": filters.view,
@@ -96,15 +99,27 @@ def queue(request):
         ],
         "next_page_url": _url(request, cursor=page.next_cursor) if page.next_cursor else "",
         "first_page_url": _url(request, cursor=None) if request.GET.get("cursor") else "",
-        "refresh_url": request.get_full_path(),
         "bulk_actions": _bulk_actions(request.user),
         "can_file": _may_file(request.user),
+        # The view chosen on arrival stays while the page refreshes itself.
+        "refresh_url": f"{request.path}?{query.urlencode()}",
+        # On a phone each row is a block and each cell says which column it is.
+        "columns": {
+            "customer": _("Customer"),
+            "category": _("Category"),
+            "tier": _("Tier"),
+            "assignee": _("Assignee"),
+            "deadline": _("Next deadline"),
+        },
     }
     if request.htmx:
         return render(request, "staff/queue.html#queue-refresh", context)
     context.update(
         bulk_form=BulkActionForm(teams=teams, actions=context["bulk_actions"]),
         staff_members=assignees.staff_members(),
+        filtered=any(
+            value for name, value in request.GET.items() if name not in ("view", "cursor")
+        ),
     )
     return render(request, "staff/queue.html", context)
 
@@ -169,6 +184,8 @@ def queue_bulk(request):
         messages.error(request, " ".join(error.messages))
         return redirect(back)
     references = form.cleaned_data["tickets"]
+    if form.cleaned_data["action"] == BULK_MERGE and not form.cleaned_data["confirmed"]:
+        return _confirm_merge(request, form, references, back)
     visible = selectors.tickets_visible_to(request.user).filter(reference__in=references)
     found = {t.reference: t for t in visible}
     done, refused = [], []
@@ -192,6 +209,18 @@ def queue_bulk(request):
             request, _("Not done for %(ref)s: %(reason)s") % {"ref": reference, "reason": reason}
         )
     return redirect(back)
+
+
+def _confirm_merge(request, form, references: list[str], back: str):
+    """The second step of closing cases as duplicates: which ones, into which, yes or no."""
+    visible = Ticket.objects.filter(selectors.case_scope(request.user))
+    into = visible.get(reference=form.cleaned_data["into"])
+    closing = visible.filter(reference__in=references).only("reference", "subject")
+    return render(
+        request,
+        "staff/bulk_confirm.html",
+        {"into": into, "closing": closing, "references": references, "back": back},
+    )
 
 
 @staff_page

@@ -44,9 +44,11 @@ from escalation import services as lifecycle
 from helpcenter import selectors as help_selectors
 from mail import selectors as mail_selectors
 from sla.models import Target
-from tickets import authority, selectors, services
-from tickets.labels import event_details
-from tickets.models import EvidenceField, Resolution, Ticket
+from tickets import authority, selectors, services, web
+from tickets.exceptions import NotAllowed
+from tickets.formatting import amount_text
+from tickets.labels import staff_timeline
+from tickets.models import EventKind, EvidenceField, Resolution, Ticket
 from tickets.transitions import STAFF, allowed_actions
 from tickets.web import add_service_errors, go
 
@@ -180,9 +182,36 @@ def _grants(user: User, ticket: Ticket) -> dict[str, authority.Grant]:
     return authority.allowed(user, ticket.tier, allowed_actions(ticket, STAFF))
 
 
-def _initial(action: Action, ticket: Ticket, newest_message: int) -> dict:
+def _sent_back(ticket: Ticket) -> dict | None:
+    """The latest proposal, if the second person sent it back: what, by whom and why."""
+    latest = ticket.resolutions.select_related("asset").order_by("-created_at", "-id").first()
+    if latest is None or latest.state != Resolution.State.SENT_BACK:
+        return None
+    event = (
+        ticket.events.filter(kind=EventKind.SENT_BACK)
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+    return {
+        "resolution": latest,
+        "by": event.actor if event else None,
+        "reason": event.data.get("reason", "") if event else "",
+    }
+
+
+def _initial(action: Action, ticket: Ticket, newest_message: int, sent_back=None) -> dict:
     if action in COMPOSE_ACTIONS:
         return {"seen": newest_message}
+    if action is PROPOSE and sent_back:
+        # The author changes what was sent back rather than typing it all again.
+        resolution = sent_back["resolution"]
+        return {
+            "kind": resolution.kind,
+            "summary": resolution.summary,
+            "amount": amount_text(resolution.amount, resolution.asset),
+            "asset": resolution.asset.code if resolution.asset_id else "",
+        }
     if action is PRIORITY:
         return {"priority": ticket.priority}
     if action is CATEGORY:
@@ -197,8 +226,11 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
     newest = max((m.pk for m in conversation), default=0)
     grants = _grants(user, ticket)
     allowed = set(grants)
+    sent_back = _sent_back(ticket)
     forms_by_name = {
-        action.name: action.form(prefix=action.name, initial=_initial(action, ticket, newest))
+        action.name: action.form(
+            prefix=action.name, initial=_initial(action, ticket, newest, sent_back)
+        )
         for action in (*COMPOSE_ACTIONS, *SIDE_ACTIONS)
         if action.transition in allowed
     }
@@ -211,7 +243,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         "conversation": conversation,
         "newest_message": newest,
         "attachments": selectors.ticket_attachments_for(user, ticket),
-        "timeline": [(event, event_details(event)) for event in events],
+        "timeline": staff_timeline(events),
         "sla_timers": _sla_timers(ticket),
         "sla_records": ticket.sla_records.order_by("at", "id"),
         "proposal": ticket.resolutions.filter(state=Resolution.State.PROPOSED)
@@ -221,6 +253,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
             "reference", "subject"
         ),
         "bounce": mail_selectors.bounce_for(ticket.customer.email),
+        "sent_back": sent_back,
         "other_cases": selectors.tickets_visible_to(user)
         .filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
@@ -316,22 +349,36 @@ def _after(user: User, ticket: Ticket) -> str:
     return reverse("staff:queue")
 
 
-def _act(request, reference: str, action: Action, call, done: str, *, check_stale=False):
-    """Run one action's service with its form; on a refusal show the form again, as typed."""
+def _act(request, reference: str, action: Action, call, done, *, check_stale=False, confirm=None):
+    """Run one action's service with its form; on a refusal show the form again, as typed.
+
+    `done` says what happened: a sentence, or a function of what the service returned
+    when that depends on the outcome. An action that cannot be undone takes two steps:
+    `confirm(ticket, data)` says what will happen (or refuses), the agent reads it and
+    says yes, and only then the service runs.
+    """
     ticket = _ticket(request, reference)
     form = action.form(request.POST, request.FILES, prefix=action.name)
-    stale = []
+    stale, confirming = [], None
     if form.is_valid():
         data = form.cleaned_data
         if check_stale and not data["confirm_stale"]:
             stale = _written_since(ticket, data["seen"], request.user)
-        if not stale:
+        if confirm is not None and not data["confirmed"]:
+            # Nobody is asked to confirm what they may not do: the service would refuse it.
+            if action.transition not in _grants(request.user, ticket):
+                raise NotAllowed(_("You may not do this to this case."))
             try:
-                call(ticket, data)
+                confirming = confirm(ticket, data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+        elif not stale:
+            try:
+                result = call(ticket, data)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, done)
+                messages.success(request, done(result) if callable(done) else done)
                 return go(request, _after(request.user, ticket))
         else:
             # What the agent has now seen: only a message newer than these warns again.
@@ -343,6 +390,8 @@ def _act(request, reference: str, action: Action, call, done: str, *, check_stal
             "action": action,
             "form": form,
             "stale": stale,
+            "confirming": confirming,
+            "failed_action": action.name,
             "canned_replies": canned.canned_replies(),
             "help_articles": canned.help_articles(ticket),
             "staff_members": assignees.staff_members(),
@@ -352,8 +401,11 @@ def _act(request, reference: str, action: Action, call, done: str, *, check_stal
             if action in COMPOSE_ACTIONS
             else "staff/partials/_action_body.html"
         )
-        return render(request, template, context)
+        return web.fragment(request, template, context)
     context = _workbench_context(request, ticket, failed=(action, form), stale=stale)
+    if confirming is not None:
+        context["confirming"] = confirming
+        return render(request, "staff/ticket.html", context)
     return render(request, "staff/ticket.html", context, status=409 if stale else 400)
 
 
@@ -449,7 +501,15 @@ def ticket_reject(request, reference):
             ticket=ticket, actor=request.user, reason=data["reason"]
         ),
         _("The complaint is rejected; the customer sees your reason and may appeal."),
+        confirm=_confirm_reject,
     )
+
+
+def _confirm_reject(ticket: Ticket, data: dict) -> dict:
+    reason = data["reason"].strip()
+    if not reason:
+        raise ValidationError({"reason": _("Tell the customer why.")})
+    return {"reason": reason, "appeal_days": settings.REDRESS_APPEAL_WINDOW_DAYS}
 
 
 @staff_page
@@ -467,8 +527,17 @@ def ticket_propose(request, reference):
             amount=data["amount"] or None,
             asset=data["asset"] or None,
         ),
-        _("Resolution proposed. The customer can accept or dispute it."),
+        _proposed,
     )
+
+
+def _proposed(resolution: Resolution) -> str:
+    if resolution.state == Resolution.State.PENDING_APPROVAL:
+        return _(
+            "Compensation proposed. It waits for a second person's approval: the customer "
+            "sees it only once an appeal officer or admin other than you approves it."
+        )
+    return _("Resolution proposed. The customer can accept or dispute it.")
 
 
 @staff_page
@@ -513,10 +582,15 @@ def ticket_category(request, reference):
     )
 
 
-def _merge(actor: User, ticket: Ticket, into_reference: str) -> Ticket:
+def _merge_target(actor: User, into_reference: str) -> Ticket:
     into = selectors.tickets_visible_to(actor).filter(reference=into_reference.upper()).first()
     if into is None:
         raise ValidationError({"into": _("There is no case with this reference.")})
+    return into
+
+
+def _merge(actor: User, ticket: Ticket, into_reference: str) -> Ticket:
+    into = _merge_target(actor, into_reference)
     return services.ticket_merge(ticket=ticket, actor=actor, into=into)
 
 
@@ -529,6 +603,7 @@ def ticket_merge(request, reference):
         MERGE,
         lambda ticket, data: _merge(request.user, ticket, data["into"]),
         _("Merged and closed as a duplicate."),
+        confirm=lambda ticket, data: {"into": _merge_target(request.user, data["into"])},
     )
 
 

@@ -35,8 +35,9 @@ from accounts.roles import is_staff_member
 from escalation.models import Panel
 from sla.models import SLARecord
 from tickets import web
+from tickets.formatting import amount_text
 from tickets.labels import name_for_customer
-from tickets.models import MessageOriginal, Resolution, Ticket
+from tickets.models import STAFF_ONLY_PROPOSALS, MessageOriginal, Ticket
 from tickets.selectors import (
     event_data_for,
     ticket_attachments_for,
@@ -94,21 +95,24 @@ def _case_data(ticket: Ticket, user) -> dict:
     for panel in Panel.objects.filter(ticket=ticket).prefetch_related("votes__member"):
         if not staff_view and panel.state == Panel.State.WAITING:
             continue  # the wait for independent members is internal (admins are alerted)
+        # While its drafter writes it, the decision is the panel's own business: nobody
+        # reads the draft, or which way the majority went, before it is published.
+        published = panel.state == Panel.State.DECIDED
         panels.append(
             {
                 "state": panel.state,
                 "size": panel.size,
-                "decision": panel.decision,
-                "rationale": panel.rationale,
-                "remedy": panel.remedy,
+                "decision": panel.decision if published else "",
+                "rationale": panel.rationale if published else "",
+                "remedy": panel.remedy if published else "",
                 "decided_at": panel.decided_at,
                 "votes": _votes(panel, user, staff_view),
             }
         )
     resolutions = ticket.resolutions.select_related("asset")
     if not staff_view:
-        # A proposal waiting for its second approval was never shown to the customer.
-        resolutions = resolutions.exclude(state=Resolution.State.PENDING_APPROVAL)
+        # A proposal waiting for its second approval, or sent back, never reached the customer.
+        resolutions = resolutions.exclude(state__in=STAFF_ONLY_PROPOSALS)
     return {
         "reference": ticket.reference,
         "customer": ticket.customer.email,
@@ -126,7 +130,7 @@ def _case_data(ticket: Ticket, user) -> dict:
             "occurred_at": ticket.occurred_at,
             "asset": ticket.asset.code if ticket.asset_id else None,
             "network": ticket.network.code if ticket.network_id else None,
-            "amount": ticket.amount,
+            "amount": amount_text(ticket.amount, ticket.asset) or None,
             "order_id": ticket.order_id,
             "txid": ticket.txid,
             "wallet_address": ticket.wallet_address,
@@ -148,7 +152,7 @@ def _case_data(ticket: Ticket, user) -> dict:
                 "tier": r.tier,
                 "kind": r.kind,
                 "summary": r.summary,
-                "amount": r.amount,
+                "amount": amount_text(r.amount, r.asset) or None,
                 "asset": r.asset.code if r.asset_id else None,
                 "state": r.state,
                 "proposed_at": r.created_at,

@@ -48,11 +48,18 @@ class Verdict(models.TextChoices):
 
 
 class Panel(models.Model):
-    """Committee members drawn for one case, none of whom handled it before."""
+    """Committee members drawn for one case, none of whom handled it before.
+
+    Once a majority agrees, one member of it writes the decision as it is published: the
+    chair if the chair is in the majority, else the member whose majority vote came
+    first. The published decision is that one text and one remedy; every vote, dissent
+    included, stays in the record.
+    """
 
     class State(models.TextChoices):
         WAITING = "waiting", _("Waiting for independent members")
         SITTING = "sitting", _("Sitting")
+        DRAFTING = "drafting", _("Writing the decision")
         DECIDED = "decided", _("Decided")
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="panels")
@@ -60,6 +67,23 @@ class Panel(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
     members = models.ManyToManyField(
         "accounts.User", through="PanelSeat", related_name="panels", blank=True
+    )
+    chair = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chair"),
+    )
+    # Who writes the published decision once a majority agrees (see the class).
+    drafter = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("writes the decision"),
     )
     decision = models.CharField(_("decision"), max_length=10, choices=Verdict.choices, blank=True)
     rationale = models.TextField(_("rationale"), blank=True)

@@ -50,9 +50,8 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     return ticket
 
 
-@transaction.atomic
-def resolution_approve(*, resolution_id: int, approver) -> Resolution:
-    """Four eyes: an appeal officer or admin other than the proposer lets the customer see it."""
+def _pending_for(resolution_id: int, approver) -> tuple[Resolution, Ticket]:
+    """The locked proposal and case a second person may approve or send back, or refused."""
     # Ticket first, then the resolution: the order every other service locks them in.
     ticket_id = Resolution.objects.values_list("ticket_id", flat=True).get(pk=resolution_id)
     ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
@@ -63,6 +62,14 @@ def resolution_approve(*, resolution_id: int, approver) -> Resolution:
         raise NotAllowed(_("Someone other than the proposer must approve it."))
     if resolution.state != Resolution.State.PENDING_APPROVAL:
         raise InvalidTransition(_("This proposal is not waiting for approval."))
+    return resolution, ticket
+
+
+@transaction.atomic
+def resolution_approve(*, resolution_id: int, approver) -> Resolution:
+    """Four eyes: an appeal officer or admin other than the proposer lets the customer see it."""
+    resolution, ticket = _pending_for(resolution_id, approver)
+    transitions.check(ticket, "propose_resolution", transitions.STAFF)
     resolution.state = Resolution.State.PROPOSED
     resolution.approved_by = approver
     resolution.save(update_fields=["state", "approved_by"])
@@ -74,6 +81,29 @@ def resolution_approve(*, resolution_id: int, approver) -> Resolution:
         data={"resolution": resolution.pk, **tickets.correction_data(ticket, approver)},
     )
     tickets.publish_proposal(ticket, resolution)
+    return resolution
+
+
+@transaction.atomic
+def resolution_send_back(*, resolution_id: int, approver, reason: str) -> Resolution:
+    """The second person does not approve: the proposal returns to its author with the reason.
+
+    The customer never saw it and sees nothing now; the author proposes again, changed.
+    """
+    resolution, ticket = _pending_for(resolution_id, approver)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what the author should change.")}, code="required")
+    resolution.state = Resolution.State.SENT_BACK
+    resolution.save(update_fields=["state"])
+    TicketEvent.objects.create(
+        ticket=ticket,
+        actor=approver,
+        kind=EventKind.SENT_BACK,
+        internal=True,
+        data={"resolution": resolution.pk, "reason": reason},
+    )
+    ticket.save(update_fields=["updated_at"])
     return resolution
 
 
@@ -222,7 +252,7 @@ def panel_draw(*, ticket: Ticket) -> Panel:
     if ticket.tier != Tier.DISPUTE_COMMITTEE:
         raise InvalidTransition(_("Only cases at the Dispute Committee get a panel."))
     panel = Panel.objects.filter(ticket=ticket).exclude(state=Panel.State.DECIDED).first()
-    if panel and panel.state == Panel.State.SITTING:
+    if panel and panel.state != Panel.State.WAITING:
         return panel
     size = settings.REDRESS_PANEL_SIZE
     excluded = handled_by(ticket)
@@ -248,7 +278,8 @@ def panel_draw(*, ticket: Ticket) -> Panel:
     chosen = random.SystemRandom().sample(candidates, size)
     PanelSeat.objects.bulk_create(PanelSeat(panel=panel, member_id=pk) for pk in chosen)
     panel.state = Panel.State.SITTING
-    panel.save(update_fields=["state"])
+    panel.chair_id = chosen[0]  # drawn at random like the seats
+    panel.save(update_fields=["state", "chair"])
     TicketEvent.objects.create(
         ticket=ticket, kind=EventKind.PANEL, data={"state": "sitting", "size": size}
     )
@@ -258,31 +289,23 @@ def panel_draw(*, ticket: Ticket) -> Panel:
 
 @transaction.atomic
 def vote_cast(*, ticket: Ticket, member, decision: str, rationale: str, remedy: str = "") -> Vote:
-    """One vote per member, revisable until the majority's decision is published."""
+    """One vote per member, revisable until a majority agrees."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     authority.require(member, ticket.tier, authority.VOTE)
-    panel = (
-        Panel.objects.select_for_update()
-        .filter(ticket=ticket, state__in=[Panel.State.SITTING, Panel.State.DECIDED])
-        .order_by("-created_at")
-        .first()
-    )
-    if panel is None or not panel.seats.filter(member=member).exists():
-        raise NotAllowed(_("Only members of this case's panel vote on it."))
+    panel = _member_panel(ticket, member)
     if panel.state == Panel.State.DECIDED:
         raise InvalidTransition(_("The decision is published; votes can no longer change."))
+    if panel.state == Panel.State.DRAFTING:
+        raise InvalidTransition(_("A majority has decided; votes can no longer change."))
     errors = {}
     if decision not in Verdict.values:
-        errors["decision"] = _("Choose uphold, modify or overturn.")
-    rationale, remedy = rationale.strip(), remedy.strip()
-    if not rationale:
-        errors["rationale"] = _("Write the reasons for your vote.")
-    if decision in (Verdict.MODIFY, Verdict.OVERTURN) and not remedy:
-        errors["remedy"] = _("Say what the remedy is.")
+        errors["decision"] = [_("Choose uphold, modify or overturn.")]
+    try:
+        rationale, remedy = _check_decision_text(decision, rationale, remedy)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
-    if decision == Verdict.UPHOLD:
-        remedy = ""  # upholding changes nothing: a remedy left in the box must not be published
     vote, _created = Vote.objects.update_or_create(
         panel=panel,
         member=member,
@@ -297,8 +320,38 @@ def vote_cast(*, ticket: Ticket, member, decision: str, rationale: str, remedy: 
     return vote
 
 
+def _member_panel(ticket: Ticket, member) -> Panel:
+    """The locked panel of the case that `member` sits on, or NotAllowed."""
+    panel = (
+        Panel.objects.select_for_update()
+        .filter(
+            ticket=ticket,
+            state__in=[Panel.State.SITTING, Panel.State.DRAFTING, Panel.State.DECIDED],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if panel is None or not panel.seats.filter(member=member).exists():
+        raise NotAllowed(_("Only members of this case's panel vote on it."))
+    return panel
+
+
+def _check_decision_text(decision: str, rationale: str, remedy: str) -> tuple[str, str]:
+    rationale, remedy = rationale.strip(), remedy.strip()
+    errors = {}
+    if not rationale:
+        errors["rationale"] = _("Write the reasons for your vote.")
+    if decision in (Verdict.MODIFY, Verdict.OVERTURN) and not remedy:
+        errors["remedy"] = _("Say what the remedy is.")
+    if errors:
+        raise ValidationError(errors)
+    # Upholding changes nothing: a remedy left in the box must not be published.
+    return rationale, "" if decision == Verdict.UPHOLD else remedy
+
+
 def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
-    votes = list(panel.votes.order_by("created_at"))
+    """Once a majority agrees, one of it writes the decision; nothing is published yet."""
+    votes = list(panel.votes.order_by("created_at", "id"))
     if len(votes) < panel.size:
         return
     tally = Counter(vote.decision for vote in votes)
@@ -313,19 +366,49 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
         )
         return
     majority = [vote for vote in votes if vote.decision == decision]
+    chair_vote = next((v for v in majority if v.member_id == panel.chair_id), None)
+    drafted_from = chair_vote or majority[0]
+    panel.state = Panel.State.DRAFTING
+    panel.decision = decision
+    panel.drafter_id = drafted_from.member_id
+    # The draft starts from the drafter's own vote; they edit it into the panel's words.
+    panel.rationale, panel.remedy = drafted_from.rationale, drafted_from.remedy
+    panel.save(update_fields=["state", "decision", "drafter", "rationale", "remedy"])
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.PANEL,
+        internal=True,
+        data={"state": "drafting", "decision": decision, "tally": dict(tally)},
+    )
+
+
+@transaction.atomic
+def decision_publish(*, ticket: Ticket, member, rationale: str, remedy: str = "") -> Panel:
+    """The majority's decision goes out in one text and one remedy, as its drafter wrote it.
+
+    Final: the case closes. The votes, the dissent among them, stay in the record.
+    """
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    panel = _member_panel(ticket, member)
+    if panel.state == Panel.State.DECIDED:
+        raise InvalidTransition(_("The decision is already published."))
+    if panel.state != Panel.State.DRAFTING:
+        raise InvalidTransition(_("The panel has no majority yet."))
+    if member.pk != panel.drafter_id:
+        raise NotAllowed(_("Only the member writing the decision publishes it."))
+    transitions.check(ticket, "decide", transitions.SYSTEM)
+    panel.rationale, panel.remedy = _check_decision_text(panel.decision, rationale, remedy)
     now = timezone.now()
     panel.state = Panel.State.DECIDED
-    panel.decision = decision
-    panel.rationale = "\n\n".join(vote.rationale for vote in majority)
-    panel.remedy = "\n\n".join(vote.remedy for vote in majority if vote.remedy)
     panel.decided_at = now
-    panel.save(update_fields=["state", "decision", "rationale", "remedy", "decided_at"])
+    panel.save(update_fields=["state", "rationale", "remedy", "decided_at"])
+    tally = dict(Counter(panel.votes.values_list("decision", flat=True)))
+    # The system publishes it (DESIGN.md): no member's name goes with the decision.
     TicketEvent.objects.create(
         ticket=ticket,
         kind=EventKind.DECISION,
-        data={"panel": panel.pk, "decision": decision, "tally": dict(tally)},
+        data={"panel": panel.pk, "decision": panel.decision, "tally": tally},
     )
-    transitions.check(ticket, "decide", transitions.SYSTEM)
     tickets.set_status(ticket, None, Status.CLOSED, reason="committee_decision")
     ticket.closed_at = ticket.resolved_at = now
     ticket.lifecycle_due_at = None
@@ -342,6 +425,7 @@ def _decide_if_ready(ticket: Ticket, panel: Panel) -> None:
         ]
     )
     outbox.enqueue(NOTIFY, "decision_published", panel.pk)
+    return panel
 
 
 @transaction.atomic

@@ -19,7 +19,9 @@ urlpatterns = [
 staff_patterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:resolution_id>/approve/", views.approve, name="approve"),
+    path("approvals/<int:resolution_id>/send-back/", views.send_back, name="send_back"),
     path("committee/", views.panels, name="committee"),
     path("committee/<str:reference>/", views.case, name="committee_case"),
     path("committee/<str:reference>/vote/", views.vote, name="committee_vote"),
+    path("committee/<str:reference>/publish/", views.publish, name="committee_publish"),
 ]

@@ -23,11 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from accounts.access import staff_page
 from escalation import services as lifecycle
-from escalation.forms import VoteForm
+from escalation.forms import DecisionForm, SendBackForm, VoteForm
 from escalation.models import Panel, PanelSeat, Verdict, Vote
 from tickets import authority
 from tickets import selectors as ticket_selectors
-from tickets.labels import event_details
+from tickets.labels import staff_timeline
 from tickets.models import EvidenceField, Resolution, Ticket
 from tickets.web import add_service_errors
 
@@ -47,6 +47,11 @@ def _require_any_role(user, *allowed: str) -> None:
 def approvals(request):
     """Compensation proposals above the limit, waiting for someone other than the proposer."""
     _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
+    return _approvals_page(request)
+
+
+def _approvals_page(request, refused: tuple[int, SendBackForm] | None = None, status=200):
+    """The inbox; `refused` is a send-back form to show again with its errors, by proposal."""
     pending = (
         Resolution.objects.filter(
             state=Resolution.State.PENDING_APPROVAL,
@@ -61,7 +66,11 @@ def approvals(request):
         resolution.can_approve = (
             authority.grant(request.user, resolution.ticket.tier, authority.APPROVE) is not None
         )
-    return render(request, "staff/approvals/inbox.html", {"pending": pending})
+    rows = [
+        (r, refused[1] if refused and refused[0] == r.pk else SendBackForm(prefix=f"back-{r.pk}"))
+        for r in pending
+    ]
+    return render(request, "staff/approvals/inbox.html", {"rows": rows}, status=status)
 
 
 @staff_page
@@ -82,6 +91,31 @@ def approve(request, resolution_id: int):
     return redirect("staff:approvals")
 
 
+@staff_page
+@require_POST
+def send_back(request, resolution_id: int):
+    """The second person returns the proposal to its author, saying what to change."""
+    _require_any_role(request.user, roles.APPEAL_OFFICER, roles.ADMIN)
+    resolution = get_object_or_404(
+        Resolution.objects.select_related("ticket", "proposed_by"), pk=resolution_id
+    )
+    form = SendBackForm(request.POST, prefix=f"back-{resolution.pk}")
+    form.is_valid()  # one optional text field: the service judges it
+    try:
+        lifecycle.resolution_send_back(
+            resolution_id=resolution.pk, approver=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _approvals_page(request, refused=(resolution.pk, form), status=400)
+    messages.success(
+        request,
+        _("Sent back to %(name)s with your reason. The customer of %(ref)s sees nothing of it.")
+        % {"name": resolution.proposed_by.display_name, "ref": resolution.ticket.reference},
+    )
+    return redirect("staff:approvals")
+
+
 # The committee: the member's panels, and one case's vote page
 
 
@@ -97,7 +131,9 @@ def panels(request):
             voted=Exists(Vote.objects.filter(panel=OuterRef("panel"), member=OuterRef("member")))
         )
     )
-    sitting = seats.filter(panel__state=Panel.State.SITTING).order_by("panel__created_at")
+    sitting = seats.filter(panel__state__in=[Panel.State.SITTING, Panel.State.DRAFTING]).order_by(
+        "panel__created_at"
+    )
     decided = seats.filter(panel__state=Panel.State.DECIDED).order_by("-panel__decided_at")
     return render(
         request,
@@ -119,8 +155,17 @@ def _seat(request, reference: str) -> tuple[Ticket, Panel]:
     return ticket, panel
 
 
-def _case_context(request, ticket: Ticket, panel: Panel, form: VoteForm | None = None) -> dict:
+def _case_context(
+    request,
+    ticket: Ticket,
+    panel: Panel,
+    form: VoteForm | None = None,
+    decision_form: DecisionForm | None = None,
+) -> dict:
     user = request.user
+    drafting = panel.state == Panel.State.DRAFTING
+    if decision_form is None and drafting and panel.drafter_id == user.pk:
+        decision_form = DecisionForm(initial={"rationale": panel.rationale, "remedy": panel.remedy})
     my_vote = panel.votes.filter(member=user).first()
     if form is None and panel.state == Panel.State.SITTING:
         initial = (
@@ -132,7 +177,17 @@ def _case_context(request, ticket: Ticket, panel: Panel, form: VoteForm | None =
     votes_cast = panel.votes.count()
     # Members vote independently: the selector hides the others' votes until the decision.
     events = ticket_selectors.ticket_events_for(user, ticket)
+    majority_votes = (
+        panel.votes.filter(decision=panel.decision).select_related("member").order_by("created_at")
+        if drafting
+        else []
+    )
     return {
+        "drafting": drafting,
+        "decision_form": decision_form if drafting and panel.drafter_id == user.pk else None,
+        # The drafter reads the other majority members' reasons while writing the text.
+        "majority_votes": majority_votes,
+        "in_majority": bool(my_vote) and my_vote.decision == panel.decision,
         "ticket": ticket,
         "panel": panel,
         "form": form if panel.state == Panel.State.SITTING else None,
@@ -143,7 +198,7 @@ def _case_context(request, ticket: Ticket, panel: Panel, form: VoteForm | None =
         "no_majority": panel.state == Panel.State.SITTING and votes_cast >= panel.size,
         "conversation": ticket_selectors.ticket_messages_for(user, ticket),
         "attachments": ticket_selectors.ticket_attachments_for(user, ticket),
-        "timeline": [(event, event_details(event)) for event in events],
+        "timeline": staff_timeline(events),
         "resolutions": ticket.resolutions.select_related("asset", "proposed_by", "approved_by"),
         "appeals": ticket.appeals.order_by("created_at", "id"),
         "evidence_fields": [
@@ -181,11 +236,48 @@ def vote(request, reference):
         add_service_errors(form, error)
         context = _case_context(request, ticket, panel, form=form)
         return render(request, "staff/committee/case.html", context, status=400)
-    panel.refresh_from_db(fields=["state"])
-    if panel.state == Panel.State.DECIDED:
-        messages.success(request, _("Your vote decided the case: the decision is published."))
-    else:
-        messages.success(
-            request, _("Your vote is recorded. You can revise it until the decision is published.")
+    messages.success(request, _vote_outcome(panel, request.user))
+    return redirect(reverse("staff:committee_case", args=[ticket.reference]))
+
+
+def _vote_outcome(panel: Panel, member) -> str:
+    """What the member's vote led to, in their own terms: a dissent did not decide anything."""
+    panel.refresh_from_db(fields=["state", "decision", "drafter"])
+    if panel.state != Panel.State.DRAFTING:
+        return _("Your vote is recorded. You can revise it until a majority agrees.")
+    if panel.drafter_id == member.pk:
+        return _(
+            "Your vote is recorded and a majority agrees with it. Write the decision as it "
+            "is published to the customer."
         )
+    mine = panel.votes.get(member=member)
+    if mine.decision == panel.decision:
+        return _(
+            "Your vote is recorded and a majority agrees. %(name)s writes the published decision."
+        ) % {"name": panel.drafter.display_name}
+    return _(
+        "Your vote is recorded. The majority decided otherwise; your dissent is kept in the "
+        "case's record."
+    )
+
+
+@staff_page
+@require_POST
+def publish(request, reference):
+    """The member writing the decision publishes it: one text, one remedy. It is final."""
+    ticket, panel = _seat(request, reference)
+    form = DecisionForm(request.POST)
+    form.is_valid()  # optional text fields: this only fills cleaned_data
+    try:
+        lifecycle.decision_publish(
+            ticket=ticket,
+            member=request.user,
+            rationale=form.cleaned_data["rationale"],
+            remedy=form.cleaned_data["remedy"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        context = _case_context(request, ticket, panel, decision_form=form)
+        return render(request, "staff/committee/case.html", context, status=400)
+    messages.success(request, _("The decision is published to the customer. It is final."))
     return redirect(reverse("staff:committee_case", args=[ticket.reference]))

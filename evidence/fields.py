@@ -42,10 +42,15 @@ class Network(Protocol):
     family: str
 
 
+class Asset(Protocol):
+    code: str
+    decimals: int
+
+
 class Catalogue(Protocol):
     """The assets and networks a customer may name: active ones only, looked up by code."""
 
-    def asset(self, code: str) -> Any | None: ...
+    def asset(self, code: str) -> Asset | None: ...
 
     def network(self, code: str) -> Network | None: ...
 
@@ -89,6 +94,17 @@ def clean_amount(value: Any) -> Decimal:
             _("Enter at most 20 digits before the point and 18 after it."), code="precision"
         )
     return amount
+
+
+def check_places(amount: Decimal, asset: Asset) -> None:
+    """An amount has no more decimal places than its asset (USDT 6, BTC 8)."""
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > asset.decimals:
+        raise ValidationError(
+            _("%(asset)s has %(places)d decimal places: enter at most %(places)d after the point.")
+            % {"asset": asset.code, "places": asset.decimals},
+            code="places",
+        )
 
 
 def _lookup(find, value: Any, label: str):
@@ -170,6 +186,11 @@ def clean_fields(
             fail(name, error)
 
     asset = cleaned.get("asset")
+    if asset and "amount" in cleaned:
+        try:
+            check_places(cleaned["amount"], asset)
+        except ValidationError as error:
+            fail("amount", error)
     if asset and network and not catalogue.carries(network, asset):
         fail(
             "network",

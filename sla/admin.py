@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from sla import services
+from sla.forms import SpanField, format_span
 from sla.models import BusinessCalendar, BusinessHours, Holiday, SLAPolicy, SLARecord
 
 
@@ -23,7 +25,9 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 def _when(value) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") + " UTC"
+    """As every page writes a moment (tickets.formatting, which sits above this app)."""
+    local = timezone.localtime(value)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 @admin.register(SLAPolicy)
@@ -35,8 +39,8 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         "tier",
         "category",
         "priority_or_any",
-        "first_response_target",
-        "resolution_target",
+        "first_reply_within",
+        "resolution_within",
         "warning_percent",
         "calendar",
         "first_reply_due_if_filed_now",
@@ -44,6 +48,8 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     ]
     list_filter = ["tier", "priority", "calendar"]
     list_select_related = ["category", "calendar"]
+    # Targets typed and shown as "8 h", "2 d", not Django's "1 00:00:00".
+    formfield_overrides = {models.DurationField: {"form_class": SpanField}}
 
     def get_queryset(self, request):
         return (
@@ -53,6 +59,14 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     @admin.display(description=_("priority"))
     def priority_or_any(self, policy):
         return policy.get_priority_display() or _("any")
+
+    @admin.display(description=_("first reply within"), ordering="first_response_target")
+    def first_reply_within(self, policy):
+        return format_span(policy.first_response_target)
+
+    @admin.display(description=_("resolution within"), ordering="resolution_target")
+    def resolution_within(self, policy):
+        return format_span(policy.resolution_target)
 
     @admin.display(description=_("first reply due if filed now"))
     def first_reply_due_if_filed_now(self, policy):

@@ -52,6 +52,7 @@ def _reference_data(request):
             ("accounts.migrations.0002_roles", "create_roles"),
             ("tickets.migrations.0003_reference_data", "load"),
             ("escalation.migrations.0002_default_policies", "load"),
+            ("tickets.migrations.0018_asset_decimals", "set_decimals"),
         ):
             getattr(importlib.import_module(module), loader)(_AppsOfToday(), None)
 

@@ -53,7 +53,7 @@ class PriceHistoryInline(admin.TabularInline):
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "reference_price", "is_active"]
+    list_display = ["code", "name", "decimals", "reference_price", "is_active"]
     inlines = [PriceHistoryInline]
 
     @admin.display(description=_("reference price in force"))

@@ -101,11 +101,7 @@ class TicketFilingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What you did, what you expected and what happened instead."),
     )
-    files = MultipleFileField(
-        label=_("Evidence files"),
-        help_text=_("Screenshots or PDFs: PNG, JPEG, WebP or PDF, up to %(mb)d MB each.")
-        % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)},
-    )
+    files = MultipleFileField(label=_("Evidence files"))
 
     # While the customer types the subject, the help center suggests articles beside the
     # form (templates/tickets/file.html#help-suggestions); staff filing has no such panel.
@@ -125,6 +121,10 @@ class TicketFilingForm(forms.Form):
                     "autocomplete": "off",
                 }
             )
+        # Worded here, per request: `%` on a lazy text at import froze it in English.
+        self.fields["files"].help_text = _(
+            "Screenshots or PDFs: PNG, JPEG, WebP or PDF, up to %(mb)d MB each."
+        ) % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
         # Marked as required on the page, but checked by the service with everything else,
         # so one missing field never hides the other errors.
         self.fields["subject"].show_required = True

@@ -1,4 +1,4 @@
-"""How a case's codes read to people: choice labels, a status in staff's words, event details.
+"""How a case's codes read to people: choice labels, a status in staff's words, the audit trail.
 
 Shared by the desk's pages and the committee's (escalation), and kept here below both.
 """
@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from django.utils.translation import gettext, gettext_lazy
 
-from tickets.models import Priority, Status, Ticket, Tier
+from accounts.models import Team, User
+from sla.models import Target
+from tickets.formatting import amount_text
+from tickets.models import (
+    Category,
+    Channel,
+    EventKind,
+    Priority,
+    ResolutionKind,
+    Status,
+    Ticket,
+    Tier,
+)
 
 # Built once per process: `get_FOO_display` rebuilds its lookup on every call.
 LABELS = {
@@ -62,6 +74,8 @@ _EVENT_DATA_LABELS = {
     "resolution_kind": gettext_lazy("Kind"),
     "amount": gettext_lazy("Amount"),
     "asset": gettext_lazy("Asset"),
+    "awaiting_approval": gettext_lazy("Waiting for approval"),
+    "approved_by": gettext_lazy("Approved by"),
     "into": gettext_lazy("Merged into"),
     "merged": gettext_lazy("Absorbed"),
     "merged_into": gettext_lazy("Merged into"),
@@ -75,16 +89,98 @@ _EVENT_DATA_LABELS = {
     "correction": gettext_lazy("Admin's correction"),
 }
 
+# Codes the events record, in words (the reasons of a move, the answer to a proposal).
+# Free text (a rejection's reason) is shown as written.
+_CODES = {
+    "reason": {
+        "manual": gettext_lazy("by hand"),
+        "appeal": gettext_lazy("the customer appealed"),
+        "sla_breach": gettext_lazy("a deadline was missed"),
+        "committee_decision": gettext_lazy("the Dispute Committee decided"),
+        "appeal_window_ended": gettext_lazy("the appeal window ended"),
+        "category changed": gettext_lazy("the category changed"),
+    },
+    "answer": {
+        "accepted": gettext_lazy("accepted"),
+        "accepted_by_timeout": gettext_lazy("accepted: no answer in time"),
+    },
+    "resolution_kind": dict(ResolutionKind.choices),
+    "channel": dict(Channel.choices),
+    "targets": dict(Target.choices),
+}
+_PEOPLE = ("assignee", "approved_by")  # emails in the data: shown by name
 
-def event_details(event) -> list[tuple[str, str]]:
+
+def add_event_codes(key: str, labels: dict) -> None:
+    """Apps above tickets word their own codes (escalation: the panel's states, verdicts)."""
+    _CODES.setdefault(key, {}).update(labels)
+
+
+def _people(events) -> dict[str, str]:
+    emails = {
+        e.data[key]
+        for e in events
+        for key in (*_PEOPLE, "previous")
+        if isinstance(e.data.get(key), str) and "@" in e.data[key]
+    }
+    if not emails:
+        return {}
+    return {u.email: u.display_name for u in User.objects.filter(email__in=emails)}
+
+
+def _codes_of(events) -> dict[str, dict]:
+    """The words for this page's codes: fixed ones, and the categories and teams named."""
+    codes = {**_CODES, "priority": LABELS["priority"], "status": staff_statuses()}
+    if any("category" in e.data for e in events):
+        codes["category"] = {c.code: c.name for c in Category.objects.all()}
+    if any("team" in e.data for e in events):
+        codes["team"] = {t.code: t.name for t in Team.objects.all()}
+    return codes
+
+
+def _event_details(event, codes: dict[str, dict], people: dict[str, str]) -> list[tuple[str, str]]:
+    # "previous" is what changed before: a priority, a category or an assignee's email.
+    previous_of = {EventKind.PRIORITY: "priority", EventKind.CATEGORY: "category"}
     details = []
     for key, label in _EVENT_DATA_LABELS.items():
         value = event.data.get(key)
         if value in (None, "", [], {}, False):
             continue
+        words = codes.get(previous_of.get(event.kind, "") if key == "previous" else key, {})
         if value is True:
             value = ""
+        elif key == "amount":
+            value = amount_text(value)  # events written before amounts were trimmed
         elif isinstance(value, list):
-            value = ", ".join(map(str, value))
+            value = ", ".join(str(words.get(item, item)) for item in value)
+        elif isinstance(value, str) and value in people:
+            value = people[value]
+        else:
+            value = words.get(value, value)
         details.append((label, str(value)))
     return details
+
+
+def staff_timeline(events) -> list[dict]:
+    """The audit trail as staff read it: their wording of a status, names and labels for
+    the codes and emails recorded, in the request's language."""
+    events = list(events)
+    codes, people = _codes_of(events), _people(events)
+    statuses, tiers = codes["status"], LABELS["tier"]
+    rows = []
+    for event in events:
+        changes = []
+        if event.to_status and event.to_status != event.from_status:
+            moved = (event.from_status, event.to_status)
+            changes.append(" → ".join(str(statuses.get(s, s)) for s in moved if s))
+        if event.to_tier and event.from_tier != event.to_tier:
+            moved = (event.from_tier, event.to_tier)
+            changes.append(" → ".join(str(tiers.get(t, t)) for t in moved if t))
+        rows.append(
+            {
+                "event": event,
+                "change": "; ".join(changes),
+                "details": _event_details(event, codes, people),
+            }
+        )
+    return rows

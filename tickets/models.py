@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -60,6 +61,15 @@ def _bilingual(obj, field: str) -> str:
 class Asset(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=60)
+    decimals = models.PositiveSmallIntegerField(
+        _("decimal places"),
+        default=8,
+        validators=[MaxValueValidator(18)],  # amounts are stored with 18
+        help_text=_(
+            "Digits after the point (BTC 8, USDT 6, ETH 18). Amounts in this asset are "
+            "written with at most these, and more are refused."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -517,6 +527,8 @@ class Resolution(models.Model):
     class State(models.TextChoices):
         # Compensation above the asset's limit waits for a second person's approval.
         PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        # The second person returned it to its author, with a reason; it never went out.
+        SENT_BACK = "sent_back", _("Sent back")
         PROPOSED = "proposed", _("Proposed")
         ACCEPTED = "accepted", _("Accepted")
         DISPUTED = "disputed", _("Disputed")
@@ -570,6 +582,10 @@ class Resolution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+
+# Proposals the customer never saw: waiting for the second person, or sent back by them.
+STAFF_ONLY_PROPOSALS = (Resolution.State.PENDING_APPROVAL, Resolution.State.SENT_BACK)
 
 
 class CannedReply(models.Model):
@@ -715,6 +731,7 @@ class EventKind(models.TextChoices):
     SLA = "sla", _("Deadline missed")
     RESOLUTION = "resolution", _("Resolution proposed")
     APPROVAL = "approval", _("Compensation approved")
+    SENT_BACK = "sent_back", _("Compensation sent back")
     ANSWER = "answer", _("Customer answered the proposal")
     APPEAL = "appeal", _("Appeal filed")
     PANEL = "panel", _("Panel drawn")

@@ -37,6 +37,7 @@ from accounts.roles import is_staff_member
 from tickets.authority import is_admin
 from tickets.models import (
     OPEN_STATUSES,
+    STAFF_ONLY_PROPOSALS,
     Attachment,
     Category,
     EventKind,
@@ -220,6 +221,15 @@ def open_duplicates(customer: User, *, txid: str = "", order_id: str = "") -> Qu
 
 def active_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
+
+
+def ticket_proposals_for(user: User, ticket: Ticket) -> QuerySet:
+    """Every proposal of the case, oldest first; one that never reached the customer (waiting
+    for its second approval, or sent back) is staff's."""
+    proposals = ticket.resolutions.select_related("asset")
+    if not is_staff_member(user):
+        proposals = proposals.exclude(state__in=STAFF_ONLY_PROPOSALS)
+    return proposals
 
 
 def open_proposal(ticket: Ticket):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import User
 from accounts.roles import is_staff_member
-from evidence.fields import clean_amount, clean_fields
+from evidence.fields import check_places, clean_amount, clean_fields
 from evidence.files import CheckedEvidence, check_files
 from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
@@ -35,6 +35,7 @@ from sla.models import SLARecord
 from tickets import authority, search, transitions
 from tickets.catalogue import catalogue
 from tickets.exceptions import DuplicateTicket, NotAllowed
+from tickets.formatting import amount_text
 from tickets.models import (
     Attachment,
     Category,
@@ -343,6 +344,7 @@ def ticket_add_message(
     """A reply or an internal note, with optional evidence, in one transaction.
 
     `original` is the customer's message as it arrived by mail, kept for the case file.
+    Evidence alone is a message too: its body stays empty and pages show "Added evidence".
     """
     body = body.strip()
     ticket = _lock(ticket)
@@ -354,9 +356,9 @@ def ticket_add_message(
         refuse_secrets({"body": body})
     else:
         require_staff(ticket, author, "internal_note" if internal else "staff_reply")
-    if not body:
-        raise ValidationError({"body": _("Write a message.")}, code="required")
     checked = check_files(files)
+    if not body and not checked:
+        raise ValidationError({"body": _("Write a message or add a file.")}, code="required")
     check_room(ticket, len(checked), "files")
 
     message = Message.objects.create(
@@ -523,22 +525,29 @@ def asset_price_set(*, asset, price, actor: User):
 
 
 def publish_proposal(ticket: Ticket, resolution) -> None:
-    """Show a proposal to the customer; the locked ticket now waits on their answer."""
+    """Show a proposal to the customer; the locked ticket now waits on their answer.
+
+    Each event names who did what: the proposal is its author's, with its approver named
+    beside it; the status moves when it goes out, so by whoever sent it out (the approver
+    of a proposal that waited for approval).
+    """
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket, author=resolution.proposed_by, body=resolution.summary, from_staff=True
     )
+    approver = resolution.approved_by
     _record(
         ticket,
-        resolution.approved_by or resolution.proposed_by,
+        resolution.proposed_by,
         EventKind.RESOLUTION,
         resolution=resolution.pk,
         resolution_kind=resolution.kind,
-        amount=str(resolution.amount) if resolution.amount is not None else None,
+        amount=amount_text(resolution.amount, resolution.asset) or None,
         asset=resolution.asset.code if resolution.asset_id else None,
         **_valuation_data(resolution),
+        approved_by=approver.email if approver else None,
     )
-    set_status(ticket, resolution.proposed_by, Status.RESOLUTION_PROPOSED)
+    set_status(ticket, approver or resolution.proposed_by, Status.RESOLUTION_PROPOSED)
     # No answer within the window counts as acceptance (the lifecycle sweep does it).
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_ACCEPT_AFTER_DAYS)
     ticket.save(
@@ -730,6 +739,10 @@ def ticket_propose_resolution(
         asset_obj = Asset.objects.filter(code__iexact=str(asset), is_active=True).first()
         if asset_obj is None:
             raise ValidationError({"asset": _("Unknown asset.")})
+        try:
+            check_places(amount, asset_obj)
+        except ValidationError as error:
+            raise ValidationError({"amount": error.messages}) from error
     else:
         amount, asset_obj = None, None
     ticket.resolutions.filter(
@@ -758,7 +771,7 @@ def ticket_propose_resolution(
             internal=True,
             resolution=resolution.pk,
             resolution_kind=kind,
-            amount=str(amount),
+            amount=amount_text(amount, asset_obj),
             asset=asset_obj.code,
             awaiting_approval=True,
             **_valuation_data(resolution),

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,15 +18,12 @@ from helpcenter import web as help_web
 from tickets import selectors, services, web
 from tickets.case_page import case_context, case_page
 from tickets.exceptions import DuplicateTicket
+from tickets.formatting import when_text
 from tickets.forms import ReplyForm, TicketFilingForm
 from tickets.models import Channel
 from tickets.web import add_service_errors, go
 
 MY_TICKETS_PAGE = 20
-
-
-def _due_text(value) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 @login_required
@@ -94,7 +90,7 @@ def file_ticket(request):
             messages.success(
                 request,
                 _("Case %(ref)s is filed. We will reply by %(due)s at the latest.")
-                % {"ref": ticket.reference, "due": _due_text(ticket.first_response_due_at)},
+                % {"ref": ticket.reference, "due": when_text(ticket.first_response_due_at)},
             )
             return go(request, reverse("tickets:detail", args=[ticket.reference]))
     return web.filing_page(request, "tickets/file.html", form, duplicates)
@@ -131,7 +127,7 @@ def ticket_reply(request, reference):
             return go(request, reverse("tickets:detail", args=[ticket.reference]))
     if request.htmx:
         context = case_context(request, ticket, reply_form=form)
-        return render(request, "tickets/detail.html#reply-body", context)
+        return web.fragment(request, "tickets/detail.html#reply-body", context)
     return case_page(request, ticket, reply_form=form, status=400)
 
 

@@ -7,6 +7,7 @@ pages in config/web_errors.py; these put field errors where the person typed.
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -26,6 +27,17 @@ def go(request, url: str):
     return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
 
 
+def fragment(request, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """A form's part of the page, answered to its htmx POST, and the page's messages with it.
+
+    The messages area is swapped too (out of band): a refused form must not stay under
+    the "sent" message of the request before it. Messages belong to their request.
+    """
+    response = render(request, template, context, status=status)
+    response.write(render_to_string("partials/_messages.html", {"oob": True}, request))
+    return response
+
+
 def filing_page(request, template: str, form, duplicates) -> HttpResponse:
     """A filing page (customer or staff), or only its form body for htmx.
 
@@ -34,7 +46,7 @@ def filing_page(request, template: str, form, duplicates) -> HttpResponse:
     """
     context = {"form": form, "duplicates": duplicates, "category": form.category_obj}
     if request.htmx:
-        return render(request, f"{template}#filing-body", context)
+        return fragment(request, f"{template}#filing-body", context)
     return render(request, template, context, status=400 if request.method == "POST" else 200)
 
 

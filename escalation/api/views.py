@@ -24,6 +24,13 @@ class VoteInput(serializers.Serializer):
     remedy = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
 
 
+class PublishDecisionInput(serializers.Serializer):
+    """The member writing the decision: the published reasons and remedy, one text each."""
+
+    rationale = serializers.CharField(max_length=20000)
+    remedy = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+
+
 class CaseLifecycleViewSet(CaseViewSet):
     @extend_schema(responses={(200, "application/zip"): bytes})
     @action(detail=True, methods=["get"], url_path="case-file")
@@ -44,11 +51,23 @@ def _vote(*, ticket, actor, **data):
     lifecycle.vote_cast(ticket=ticket, member=actor, **data)
 
 
-def _approve(*, ticket, actor):
+def _publish(*, ticket, actor, **data):
+    lifecycle.decision_publish(ticket=ticket, member=actor, **data)
+
+
+def _pending(ticket) -> Resolution:
     pending = ticket.resolutions.filter(state=Resolution.State.PENDING_APPROVAL).first()
     if pending is None:
         raise InvalidTransition(_("No proposal of this case is waiting for approval."))
-    lifecycle.resolution_approve(resolution_id=pending.pk, approver=actor)
+    return pending
+
+
+def _approve(*, ticket, actor):
+    lifecycle.resolution_approve(resolution_id=_pending(ticket).pk, approver=actor)
+
+
+def _send_back(*, ticket, actor, reason):
+    lifecycle.resolution_send_back(resolution_id=_pending(ticket).pk, approver=actor, reason=reason)
 
 
 for _name, _input, _call in (
@@ -56,6 +75,8 @@ for _name, _input, _call in (
     ("accept_resolution", s.EmptyInput, _accept),
     ("appeal", s.ReasonInput, _appeal),
     ("vote", VoteInput, _vote),
+    ("publish_decision", PublishDecisionInput, _publish),
     ("approve_resolution", s.EmptyInput, _approve),
+    ("send_back_resolution", s.ReasonInput, _send_back),
 ):
     setattr(CaseLifecycleViewSet, _name, case_action(_name, _input, _call))

@@ -33,7 +33,7 @@ def test_placeholders_are_filled_in_english(reply):
     ticket = ticket_for(first_response_due_at=DUE)
     assert (
         render_canned(reply, ticket)
-        == "Hello Lin Wei, case RD-ABCD-2345 gets an answer by 2026-11-22 06:54 UTC."
+        == "Hello Lin Wei, case RD-ABCD-2345 gets an answer by Nov 22, 2026, 06:54 UTC."
     )
 
 
@@ -41,7 +41,7 @@ def test_a_chinese_speaking_customer_gets_the_chinese_text(reply):
     ticket = ticket_for("zh-hans", first_response_due_at=DUE)
     assert (
         render_canned(reply, ticket)
-        == "Lin Wei，您好：案件 RD-ABCD-2345 将在 2026-11-22 06:54 UTC 前答复。"
+        == "Lin Wei，您好：案件 RD-ABCD-2345 将在 2026年11月22日 06:54 UTC 前答复。"
     )
 
 
@@ -58,7 +58,7 @@ def test_the_due_time_is_the_next_promise(reply):
     answered = ticket_for(
         first_response_due_at=DUE, first_responded_at=DUE, resolution_due_at=DUE.replace(day=28)
     )
-    assert "2026-11-28 06:54 UTC" in render_canned(reply, answered)
+    assert "Nov 28, 2026, 06:54 UTC" in render_canned(reply, answered)
     assert render_canned(reply, ticket_for(reference="RD-NONE-2345")).endswith("answer by .")
 
 

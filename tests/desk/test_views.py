@@ -172,7 +172,7 @@ def test_queue_rows_are_worded_in_the_language_of_each_request(client, agent):
     ):
         for word in words:
             assert word in page
-    assert "UTC）超时" in chinese and 'title="Deadline missed ' in english
+    assert " UTC 超时" in chinese and 'title="Deadline missed ' in english
 
 
 def test_a_new_staff_member_is_suggested_within_seconds(client, agent):
@@ -332,15 +332,17 @@ def test_bulk_priority_and_duplicate_closing(client, agent):
     )
     keep.refresh_from_db()
     assert keep.priority == "high"
-    response = client.post(
-        url("bulk"),
-        {
-            "action": "merge",
-            "tickets": [dup.reference, strangers.reference],
-            "into": keep.reference,
-        },
-        follow=True,
-    )
+    merge = {
+        "action": "merge",
+        "tickets": [dup.reference, strangers.reference],
+        "into": keep.reference,
+    }
+    asked = html(client.post(url("bulk"), merge))
+    # Closing as duplicates asks first, naming every case it would close.
+    assert 'id="bulk-confirm"' in asked and dup.subject in asked and keep.subject in asked
+    dup.refresh_from_db()
+    assert dup.status != Status.CLOSED
+    response = client.post(url("bulk"), {**merge, "confirmed": "1"}, follow=True)
     page = html(response)
     assert f"Closed as duplicates of {keep.reference}: {dup.reference}." in page
     assert f"Not done for {strangers.reference}: Only cases of the same customer" in page
@@ -457,7 +459,14 @@ def test_request_info_waits_for_the_customer(client, agent, ticket):
 
 
 def test_reject_with_a_reason_the_customer_sees(client, agent, ticket):
-    client.post(url("reject", ticket), {"reject-reason": "This is about another exchange."})
+    reason = {"reject-reason": "This is about another exchange."}
+    first = client.post(url("reject", ticket), reason)
+    # One click only asks: the agent reads what the customer will read, then confirms.
+    assert first.status_code == 200 and 'id="reject-confirm"' in html(first)
+    assert "Reject this complaint?" in html(first)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW
+    client.post(url("reject", ticket), {**reason, "reject-confirmed": "1"})
     ticket.refresh_from_db()
     assert ticket.status == Status.REJECTED
     client.force_login(ticket.customer)
@@ -503,7 +512,11 @@ def test_escalate_priority_and_category(client, agent, ticket):
 def test_merge_into_another_case_of_the_customer(client, agent):
     customer = CustomerFactory()
     keep, duplicate = filed(customer), filed(customer)
-    client.post(url("merge", duplicate), {"merge-into": keep.reference.lower()})
+    asked = html(client.post(url("merge", duplicate), {"merge-into": keep.reference.lower()}))
+    assert 'id="merge-confirm"' in asked and keep.subject in asked
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.NEW
+    client.post(url("merge", duplicate), {"merge-into": keep.reference, "merge-confirmed": "1"})
     duplicate.refresh_from_db()
     assert duplicate.status == Status.CLOSED and duplicate.merged_into == keep
     response = client.post(url("merge", keep), {"merge-into": "RD-NONE-XIST"})
@@ -682,3 +695,29 @@ def test_the_workbench_costs_the_same_queries_however_long_the_case(client, agen
         )
         services.ticket_add_message(ticket=ticket, author=AgentFactory(), body=f"Reply {number}")
     assert workbench_queries() == short
+
+
+def test_a_refused_action_answers_with_the_messages_of_its_own_request(client, agent, ticket):
+    response = client.post(url("note", ticket), {"note-body": "", "note-seen": "0"}, **HTMX)
+    page = html(response)
+    assert 'id="note-body"' in page
+    assert 'id="messages" hx-swap-oob="true"' in page  # the earlier "sent" message goes
+
+
+def test_an_agent_with_nothing_assigned_lands_on_their_teams_unassigned(client, agent):
+    from accounts.models import Team
+
+    Team.objects.get(code="general").members.add(agent)
+    waiting = filed(subject="Referral bonus never paid")  # "other" goes to the general team
+    response = client.get(url("queue"))
+    assert response.context["view"] == "unassigned"
+    page = html(response)
+    assert waiting.reference in page
+    assert 'aria-current="page" href="/staff/?view=unassigned"' in page
+    assert 'hx-get="/staff/?view=unassigned"' in page  # the refresh keeps the view
+
+    services.ticket_claim(ticket=waiting, actor=agent)
+    client.get(url("queue"))  # counts are cached briefly; a new page after that sees mine
+    cache.clear()
+    assert client.get(url("queue")).context["view"] == "mine"
+    assert client.get(url("queue"), {"view": "breached"}).context["view"] == "breached"

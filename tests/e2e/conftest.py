@@ -1,15 +1,29 @@
-"""Playwright driving Debian's Chromium against pytest-django's live server."""
+"""Playwright driving Debian's Chromium against pytest-django's live server.
+
+Every page a test opens is watched: a console error or warning (a CSP violation, a failed
+request such as a missing favicon) or an uncaught exception fails the test. A test that
+expects one says so with `@pytest.mark.console_allows(r"regex", ...)`.
+"""
 
 import os
+import re
 import shutil
 
 import pytest
+
+from tests.e2e.helpers import watch
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (factories, assertions) are still synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "console_allows(*patterns): console errors this test expects (regexes)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -34,13 +48,35 @@ def browser():
 
 
 @pytest.fixture
-def page_for(browser, live_server):
-    """A new page in a fresh context, speaking the given language."""
+def console_problems(request):
+    """What every page of this test reported; the test fails on any it did not expect."""
+    problems: list[str] = []
+    yield problems
+    allowed = [
+        re.compile(pattern)
+        for marker in request.node.iter_markers("console_allows")
+        for pattern in marker.args
+    ]
+    unexpected = [p for p in problems if not any(a.search(p) for a in allowed)]
+    if unexpected:
+        pytest.fail("The browser reported problems:\n" + "\n".join(unexpected), pytrace=False)
+
+
+@pytest.fixture
+def page_for(browser, live_server, console_problems):
+    """A new page in a fresh context, speaking the given language, watched for problems."""
     contexts = []
 
-    def make(locale: str = "en-US"):
-        context = browser.new_context(locale=locale, base_url=live_server.url)
+    def make(locale="en-US", *, width=1280, height=900, timezone_id="UTC", storage_state=None):
+        context = browser.new_context(
+            locale=locale,
+            timezone_id=timezone_id,
+            base_url=live_server.url,
+            viewport={"width": width, "height": height},
+            storage_state=storage_state,
+        )
         context.set_default_timeout(15_000)
+        context.on("page", lambda page: watch(page, console_problems))
         contexts.append(context)
         return context.new_page()
 

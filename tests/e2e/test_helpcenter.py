@@ -77,6 +77,8 @@ def test_a_customer_searches_opens_an_article_and_says_it_helped(page_for, libra
     page = at_width(page_for(locale), width)
     problems = watch_console(page)
     page.goto("/")
+    if width < 992:
+        page.click("#nav-toggle")  # on a phone the links are behind the menu button
     page.click("#nav-help")
     page.wait_for_selector("#help-topics")
     page.fill("#help-q", SEARCH[locale])

@@ -25,13 +25,21 @@ def test_admin_changes_a_policy_and_a_new_ticket_is_due_accordingly(page_for):
     page.fill("#id_otp_token", totp_code(device))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/admin/")
+    assert page.title().endswith("Redress administration")
+    index = page.inner_text("#content").lower()  # app names are upper-cased by CSS
+    assert "two-factor sign-in (authenticator apps)" in index and "otp_totp" not in index
+    page.goto("/staff/")
+    page.click("#nav-admin")  # admins find the admin from the staff pages
+    page.wait_for_url("**/admin/")
     page.goto("/admin/sla/slapolicy/")
     page.get_by_role("link", name="Support: default", exact=True).click()
-    page.fill("#id_first_response_target", "06:00:00")
+    assert page.input_value("#id_first_response_target") == "2 d"
+    page.fill("#id_first_response_target", "6 h")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
     # the list shows when a ticket filed now would be due under the changed policy
     row = page.locator("tr", has=page.get_by_role("link", name="Support: default", exact=True))
+    assert "6 h" in row.inner_text()
     assert "first reply due if filed now" in page.inner_text("#result_list thead").lower()
     soon = timezone.now() + timedelta(hours=6)
     expected = {

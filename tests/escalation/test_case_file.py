@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from escalation import case_file
-from tests.factories import AgentFactory, CustomerFactory, category, png_upload
+from tests.factories import AgentFactory, CustomerFactory, category, png_upload, set_price
 from tickets import services
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +150,32 @@ def test_verify_refuses_a_rewritten_manifest_by_its_signature(ticket, tmp_path):
     )
     result = case_file.verify(bad)
     assert result.signed is False and not result.ok
+
+
+def test_amounts_in_case_json_are_exact_strings_in_the_assets_places():
+    set_price("USDT", "1")  # worth 250 USD: the customer sees the proposal at once
+    customer = CustomerFactory()
+    ticket = services.ticket_file(
+        customer=customer,
+        filed_by=customer,
+        category=category("other"),
+        subject="Fee charged twice",
+        description="The trading fee was taken twice.",
+        fields={"asset": "USDT", "amount": "1520.35"},
+    )
+    services.ticket_propose_resolution(
+        ticket=ticket,
+        actor=AgentFactory(),
+        kind="compensation",
+        summary="We refund the fee.",
+        amount="250",
+        asset="USDT",
+    )
+    archive = download(customer, ticket)
+    case = json.loads(archive.read("case.json"))
+    assert case["fields"]["amount"] == "1520.35"
+    assert case["proposals"][0]["amount"] == "250"
+    timeline = json.loads(archive.read("timeline.json"))
+    proposed = next(e for e in timeline if e["kind"] == "resolution")
+    assert proposed["data"]["amount"] == "250"
+    assert "250 USDT" in archive.read("conversation.html").decode()

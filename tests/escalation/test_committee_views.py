@@ -204,14 +204,56 @@ def test_after_publication_the_form_is_gone_and_the_decision_shows(client, panel
     )
     assert response.status_code == 302
     panel.refresh_from_db()
+    assert panel.state == Panel.State.DRAFTING
+    drafter = panel.drafter
+    login_verified(client, drafter)
+    page = html(client.get(case_url(ticket)))
+    assert 'id="decision-form"' in page and 'id="vote-form"' not in page
+    response = client.post(
+        reverse("staff:committee_publish", args=[ticket.reference]),
+        {"rationale": "The selfie is sharp enough.", "remedy": "Approve the KYC."},
+    )
+    assert response.status_code == 302
+    panel.refresh_from_db()
     assert panel.state == Panel.State.DECIDED
     page = html(client.get(response["Location"]))
     assert 'id="vote-form"' not in page and 'id="decision"' in page
-    assert "Sharp enough." in page and "Approve the KYC." in page
+    assert "The selfie is sharp enough." in page and "Approve the KYC." in page
     assert "You voted: Overturn." in page
+    assert "The decision is published to the customer." in page
     refused = client.post(vote_url(ticket), {"decision": "uphold", "rationale": "Changed."})
     assert refused.status_code == 409
     assert Vote.objects.get(panel=panel, member=third).decision == "overturn"
+
+
+def test_the_dissenting_member_is_not_told_their_vote_decided(client, panel_case):
+    ticket, _panel, (first, second, third) = panel_case
+    lifecycle.vote_cast(ticket=ticket, member=first, decision="overturn", rationale="A", remedy="R")
+    lifecycle.vote_cast(
+        ticket=ticket, member=second, decision="overturn", rationale="B", remedy="R"
+    )
+    login_verified(client, third)
+    response = client.post(vote_url(ticket), {"decision": "uphold", "rationale": "Blurred."})
+    page = html(client.get(response["Location"]))
+    assert "decided the case" not in page and "majority agrees" not in page
+    assert "The majority decided otherwise" in page and "dissent" in page
+    assert 'id="decision-form"' not in page
+
+
+def test_only_the_drafter_may_publish(client, panel_case):
+    ticket, panel, members = panel_case
+    for member in members:
+        lifecycle.vote_cast(ticket=ticket, member=member, decision="uphold", rationale="Right.")
+    panel.refresh_from_db()
+    other = next(m for m in members if m != panel.drafter)
+    login_verified(client, other)
+    assert 'id="decision-form"' not in html(client.get(case_url(ticket)))
+    refused = client.post(
+        reverse("staff:committee_publish", args=[ticket.reference]), {"rationale": "Mine."}
+    )
+    assert refused.status_code == 403
+    panel.refresh_from_db()
+    assert panel.state == Panel.State.DRAFTING
 
 
 def test_a_split_vote_asks_members_to_revise(client, panel_case):
@@ -305,6 +347,39 @@ def test_approving_twice_or_an_unknown_proposal_is_refused(client, pending):
     client.post(reverse("staff:approve", args=[resolution.pk]))
     assert client.post(reverse("staff:approve", args=[resolution.pk])).status_code == 409
     assert client.post(reverse("staff:approve", args=[resolution.pk + 1000])).status_code == 404
+
+
+def test_sending_back_needs_a_reason_and_returns_the_proposal_to_its_author(client, pending):
+    resolution, proposer = pending
+    ticket = resolution.ticket
+    login_verified(client, officer())
+    url = reverse("staff:send_back", args=[resolution.pk])
+    refused = client.post(url, {f"back-{resolution.pk}-reason": ""})
+    assert refused.status_code == 400 and "Say what the author should change." in html(refused)
+    response = client.post(
+        url, {f"back-{resolution.pk}-reason": "Refund the fee only: 12 USDT."}, follow=True
+    )
+    assert "Sent back to Olga Officer" in html(response)
+    resolution.refresh_from_db()
+    assert resolution.state == Resolution.State.SENT_BACK
+
+    login_verified(client, proposer)
+    page = html(client.get(reverse("staff:ticket", args=[ticket.reference])))
+    assert 'id="sent-back"' in page and "Refund the fee only: 12 USDT." in page
+    assert 'name="propose-amount" value="500"' in page  # filled in to change, not retype
+    client.force_login(ticket.customer)
+    customer_page = html(client.get(reverse("tickets:detail", args=[ticket.reference])))
+    assert "Refund the fee only" not in customer_page and "500 USDT" not in customer_page
+
+
+def test_the_approvals_link_counts_what_waits_and_the_form_states_the_limit(client, pending):
+    login_verified(client, officer())
+    page = html(client.get(reverse("staff:queue")))
+    assert 'id="approvals-count">1<' in page
+    other = filed()
+    lifecycle.ticket_escalate(ticket=other, actor=AgentFactory(), reason="Large loss.")
+    page = html(client.get(reverse("staff:ticket", args=[other.reference])))
+    assert "Worth more than 100 USD at the asset&#x27;s reference price, a second" in page
 
 
 # The workbench: banners and the appeal center's escalate label

@@ -19,6 +19,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from escalation import services as lifecycle
+from escalation.models import Panel
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
@@ -244,6 +245,10 @@ def test_the_decision_publishes_the_votes_without_emails(sitting):
     lifecycle.vote_cast(ticket=ticket, member=second, decision="uphold", rationale="Second's")
     assert "First's" not in member_case_file(ticket, third)
     lifecycle.vote_cast(ticket=ticket, member=third, decision="modify", rationale="T", remedy="M")
+    # The majority is in; the decision is secret until its drafter publishes it.
+    assert "First's" not in member_case_file(ticket, third)
+    drafter = Panel.objects.get(ticket=ticket).drafter
+    lifecycle.decision_publish(ticket=ticket, member=drafter, rationale="We uphold it.")
     seen = member_case_file(ticket, third)
     assert "First's" in seen and "Second's" in seen and "Member 1" in seen
     assert not any(m.email in seen for m in (first, second, third))

@@ -269,9 +269,22 @@ def test_one_vote_each_and_the_majority_decides_and_it_is_final():
         remedy="Approve KYC now",
     )
     panel.refresh_from_db()
+    # The majority agrees: one of it writes the decision; nothing is published yet.
+    assert panel.state == Panel.State.DRAFTING and panel.decision == "overturn"
+    assert panel.drafter in (a, c) and reload(ticket).status == Status.OPEN
+    with pytest.raises(InvalidTransition, match="majority"):
+        lifecycle.vote_cast(ticket=ticket, member=b, decision="overturn", rationale="x", remedy="y")
+    lifecycle.decision_publish(
+        ticket=ticket,
+        member=panel.drafter,
+        rationale="The document was sharp enough to verify.",
+        remedy="Approve the KYC.",
+    )
+    panel.refresh_from_db()
     ticket = reload(ticket)
     assert panel.state == Panel.State.DECIDED and panel.decision == "overturn"
-    assert "Sharp document." in panel.rationale and "Agree with A" in panel.rationale
+    assert panel.rationale == "The document was sharp enough to verify."
+    assert panel.remedy == "Approve the KYC."
     assert ticket.status == Status.CLOSED
     with pytest.raises(InvalidTransition, match="published"):
         lifecycle.vote_cast(
@@ -297,7 +310,8 @@ def test_a_three_way_split_has_no_decision_until_someone_revises():
     assert panel.state == Panel.State.SITTING
     lifecycle.vote_cast(ticket=ticket, member=c, decision="modify", rationale="3b", remedy="half")
     panel.refresh_from_db()
-    assert panel.decision == "modify" and "half" in panel.remedy
+    assert panel.state == Panel.State.DRAFTING
+    assert panel.decision == "modify" and panel.remedy == "half"
 
 
 def test_the_trail_does_not_reveal_a_vote_before_the_decision():
@@ -315,3 +329,132 @@ def test_an_uphold_vote_carries_no_remedy():
         ticket=ticket, member=a, decision="uphold", rationale="r", remedy="left over"
     )
     assert vote.remedy == ""
+
+
+def vote_all(ticket, votes):
+    for member, decision, rationale, remedy in votes:
+        lifecycle.vote_cast(
+            ticket=ticket, member=member, decision=decision, rationale=rationale, remedy=remedy
+        )
+
+
+def test_the_chair_writes_the_decision_when_in_the_majority_else_the_first_majority_vote():
+    ticket, panel, members = seated_panel()
+    chair = panel.chair
+    assert chair in members
+    others = [m for m in members if m != chair]
+    vote_all(
+        ticket,
+        [
+            (others[0], "overturn", "First of the majority.", "Refund."),
+            (chair, "overturn", "The chair's reading.", "Refund in full."),
+            (others[1], "uphold", "No.", ""),
+        ],
+    )
+    panel.refresh_from_db()
+    assert panel.drafter == chair
+    assert (panel.rationale, panel.remedy) == ("The chair's reading.", "Refund in full.")
+
+    ticket, panel, members = seated_panel()
+    others = [m for m in members if m != panel.chair]
+    vote_all(
+        ticket,
+        [
+            (panel.chair, "uphold", "The chair dissents.", ""),
+            (others[1], "modify", "Half of it.", "Refund half."),
+            (others[0], "modify", "Agreed, half.", "Refund 50%."),
+        ],
+    )
+    panel.refresh_from_db()
+    assert panel.drafter == others[1]  # the chair dissents: the first majority vote writes it
+    assert (panel.rationale, panel.remedy) == ("Half of it.", "Refund half.")
+
+
+def test_only_the_drafter_publishes_and_the_decision_has_one_text_and_one_remedy():
+    ticket, panel, (a, b, c) = seated_panel()
+    vote_all(
+        ticket,
+        [
+            (a, "overturn", "Sharp photo.", "Approve the KYC."),
+            (b, "overturn", "Agree.", "Approve and apologise."),
+            (c, "uphold", "Blurred.", ""),
+        ],
+    )
+    panel.refresh_from_db()
+    drafter = panel.drafter
+    for other in {a, b, c} - {drafter}:
+        with pytest.raises(NotAllowed):
+            lifecycle.decision_publish(ticket=ticket, member=other, rationale="Mine.", remedy="x")
+    with pytest.raises(ValidationError) as refused:
+        lifecycle.decision_publish(ticket=ticket, member=drafter, rationale=" ", remedy="")
+    assert {"rationale", "remedy"} <= set(refused.value.message_dict)
+    lifecycle.decision_publish(
+        ticket=ticket, member=drafter, rationale="The photo is sharp.", remedy="Approve the KYC."
+    )
+    panel.refresh_from_db()
+    assert panel.rationale == "The photo is sharp." and panel.remedy == "Approve the KYC."
+    assert "Blurred." not in panel.rationale  # the dissent stays in the votes only
+    assert Vote.objects.get(panel=panel, member=c).rationale == "Blurred."
+    with pytest.raises(InvalidTransition):
+        lifecycle.decision_publish(ticket=ticket, member=drafter, rationale="Again.", remedy="x")
+
+
+def test_an_upheld_decision_publishes_no_remedy():
+    ticket, panel, (a, b, c) = seated_panel()
+    vote_all(
+        ticket,
+        [(a, "uphold", "Right.", ""), (b, "uphold", "Right too.", ""), (c, "modify", "No.", "x")],
+    )
+    panel.refresh_from_db()
+    lifecycle.decision_publish(
+        ticket=ticket, member=panel.drafter, rationale="The refusal stands.", remedy="Leftover"
+    )
+    panel.refresh_from_db()
+    assert panel.decision == "uphold" and panel.remedy == ""
+
+
+def test_each_event_of_an_approved_proposal_names_who_did_what(settings):
+    settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    ticket, agent = filed(), AgentFactory()
+    approver = UserFactory(role="appeal_officer", is_staff=True)
+    resolution = propose(
+        ticket, agent, kind="compensation", summary="Refund", amount="500", asset="USDT"
+    )
+    lifecycle.resolution_approve(resolution_id=resolution.pk, approver=approver)
+    events = {e.kind: e for e in ticket.events.order_by("id")}
+    assert events["approval"].actor == approver
+    proposed = ticket.events.filter(kind="resolution", internal=False).get()
+    assert proposed.actor == agent and proposed.data["approved_by"] == approver.email
+    moved = ticket.events.get(kind="status", to_status=Status.RESOLUTION_PROPOSED)
+    assert moved.actor == approver
+
+
+def test_a_second_person_sends_a_proposal_back_to_its_author_with_a_reason(settings):
+    settings.REDRESS_APPROVAL_LIMIT = Decimal("100")
+    set_price("USDT", "1")  # 500 USDT waits for approval; 12 USDT goes straight out
+    ticket, agent = filed(), AgentFactory()
+    officer = UserFactory(role="appeal_officer", is_staff=True)
+    resolution = propose(
+        ticket, agent, kind="compensation", summary="Refund", amount="500", asset="USDT"
+    )
+    with pytest.raises(NotAllowed):
+        lifecycle.resolution_send_back(
+            resolution_id=resolution.pk, approver=AgentFactory(), reason="No"
+        )
+    with pytest.raises(ValidationError) as refused:
+        lifecycle.resolution_send_back(resolution_id=resolution.pk, approver=officer, reason=" ")
+    assert "reason" in refused.value.message_dict
+    lifecycle.resolution_send_back(
+        resolution_id=resolution.pk, approver=officer, reason="Refund the fee only: 12 USDT."
+    )
+    resolution.refresh_from_db()
+    assert resolution.state == Resolution.State.SENT_BACK
+    event = ticket.events.get(kind="sent_back")
+    assert event.internal and event.actor == officer
+    assert event.data["reason"] == "Refund the fee only: 12 USDT."
+    assert reload(ticket).status != Status.RESOLUTION_PROPOSED
+    with pytest.raises(InvalidTransition):
+        lifecycle.resolution_approve(resolution_id=resolution.pk, approver=officer)
+    # The author proposes again, changed; the one sent back stays in the record.
+    again = propose(ticket, agent, kind="compensation", summary="Fee", amount="12", asset="USDT")
+    assert again.state == Resolution.State.PROPOSED

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from escalation import services as lifecycle
+from escalation.models import Panel
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
@@ -111,7 +112,12 @@ def test_the_published_decision_is_shown_with_its_reasons(client, proposed):
             rationale=f"Reason of {member.pk}",
             remedy="Refund 9 USDT",
         )
+    panel = Panel.objects.get(ticket=proposed)
+    lifecycle.decision_publish(
+        ticket=proposed, member=panel.drafter, rationale="The panel agrees.", remedy="Refund 9 USDT"
+    )
     html = client.get(reverse("tickets:detail", args=[proposed.reference])).content.decode()
     assert 'id="decision"' in html and "Overturn" in html and "Refund 9 USDT" in html
+    assert html.count("Refund 9 USDT") == 1 and "Reason of" not in html
     assert "This decision is final." in html
     assert 'id="appeal-form"' not in html and 'id="reply-form"' not in html

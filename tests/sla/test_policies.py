@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from sla import services
+from sla.forms import format_span, parse_span
 from sla.models import SLAPolicy
-from tests.factories import AgentFactory, CustomerFactory, category, login_verified
+from tests.factories import AgentFactory, CustomerFactory, UserFactory, category, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,50 @@ def test_api_crud_with_validation():
     fallback = SLAPolicy.objects.get(tier="support", category=None, priority="")
     refused = client.delete(f"/api/v1/sla-policies/{fallback.pk}/")
     assert refused.status_code == 409 and "fallback" in refused.json()["detail"]
+
+
+def test_the_admin_types_and_reads_targets_in_days_hours_and_minutes(client):
+    login_verified(client, UserFactory(is_staff=True, is_superuser=True, role="admin"))
+    fallback = SLAPolicy.objects.get(tier="support", category=None, priority="")
+    url = reverse("admin:sla_slapolicy_change", args=[fallback.pk])
+    form = client.get(url).content.decode()
+    assert f'value="{format_span(fallback.resolution_target)}"' in form
+    assert "for example 8 h, 2 d or 1 d 4 h 30 min" in form
+    assert " 00:00:00" not in form
+    data = {
+        "name": fallback.name,
+        "first_response_target": "8 h",
+        "next_response_target": "1 d 4 h 30 min",
+        "resolution_target": "2 d",
+        "warning_percent": fallback.warning_percent,
+        "calendar": "",
+    }
+    refused = client.post(url, {**data, "first_response_target": "eight hours"})
+    assert refused.status_code == 200 and "for example 8 h" in refused.content.decode()
+    assert client.post(url, data).status_code == 302
+    fallback.refresh_from_db()
+    assert fallback.first_response_target == timedelta(hours=8)
+    assert fallback.next_response_target == timedelta(days=1, hours=4, minutes=30)
+    assert fallback.resolution_target == timedelta(days=2)
+    listing = client.get(reverse("admin:sla_slapolicy_changelist")).content.decode()
+    assert ">8 h<" in listing and ">2 d<" in listing
+
+
+@pytest.mark.parametrize(
+    ("typed", "span"),
+    [
+        ("8 h", timedelta(hours=8)),
+        ("2d", timedelta(days=2)),
+        ("1 d 4 h 30 min", timedelta(days=1, hours=4, minutes=30)),
+        ("90 min", timedelta(minutes=90)),
+        ("1 天 2 小时", timedelta(days=1, hours=2)),
+    ],
+)
+def test_a_span_is_read_in_either_languages_units(typed, span):
+    assert parse_span(typed) == span
+
+
+def test_a_span_is_written_in_the_readers_language():
+    assert format_span(timedelta(days=1, hours=4)) == "1 d 4 h"
+    with translation.override("zh-hans"):
+        assert format_span(timedelta(days=1, hours=4)) == "1 天 4 小时"

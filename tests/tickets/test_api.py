@@ -366,3 +366,12 @@ def test_breached_filter(api, customer):
     fine = {t["reference"] for t in api.get("/api/v1/tickets/?breached=false").json()["results"]}
     assert breached == {missed.reference, overdue.reference}
     assert fine == {on_time.reference}
+
+
+def test_amounts_are_exact_strings_in_the_assets_places(api):
+    ticket = api.post("/api/v1/tickets/", WITHDRAWAL, format="json").json()
+    assert ticket["fields"]["amount"] == "1520.35"
+    too_precise = {**WITHDRAWAL, "fields": {**WITHDRAWAL["fields"], "amount": "1.1234567"}}
+    refused = api.post("/api/v1/tickets/", too_precise, format="json")
+    assert refused.status_code == 400
+    assert "USDT has 6 decimal places" in str(refused.json())

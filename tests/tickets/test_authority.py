@@ -330,9 +330,13 @@ def _web(client, case: Case, role: str, action: str) -> int:
         "request_info": ("request_info", {"request_info-body": "Which UID?"}),
         "change_priority": ("priority", {"priority-priority": "urgent", "priority-reason": "L"}),
         "change_category": ("category", {"category-category": "fees", "category-reason": "F"}),
-        "merge": ("merge", {"merge-into": case.into.reference if case.into else ""}),
+        # Merging and rejecting take a second step: the agent confirms what will happen.
+        "merge": (
+            "merge",
+            {"merge-into": case.into.reference if case.into else "", "merge-confirmed": "on"},
+        ),
         "propose": ("propose", {"propose-kind": "explanation", "propose-summary": "Because."}),
-        "reject": ("reject", {"reject-reason": "No."}),
+        "reject": ("reject", {"reject-reason": "No.", "reject-confirmed": "on"}),
         "escalate": ("escalate", {"escalate-reason": "Up."}),
     }
     if action == "approve":

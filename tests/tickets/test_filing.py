@@ -218,3 +218,20 @@ def test_staff_file_on_a_customers_behalf_with_the_channel():
 def test_a_customer_cannot_file_for_someone_else():
     with pytest.raises(NotAllowed):
         file(CustomerFactory(), filed_by=CustomerFactory())
+
+
+def test_an_amount_with_more_places_than_its_asset_has_is_refused():
+    with pytest.raises(ValidationError) as refused:
+        file(CustomerFactory(), fields=withdrawal_fields(amount="1520.3500001"))
+    assert refused.value.error_dict["amount"][0].code == "places"
+    ticket = file(CustomerFactory(), fields=withdrawal_fields(amount="1520.350000"))
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_propose_resolution(
+            ticket=ticket,
+            actor=AgentFactory(),
+            kind="compensation",
+            summary="Refund",
+            amount="0.000000001",
+            asset="BTC",
+        )
+    assert "BTC has 8 decimal places" in refused.value.message_dict["amount"][0]

@@ -4,7 +4,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import AgentFactory, CustomerFactory, TicketFactory, png_upload
+from tests.factories import (
+    AgentFactory,
+    CustomerFactory,
+    TicketFactory,
+    login_verified,
+    png_upload,
+)
 from tickets import services
 from tickets.models import Message, Status, Ticket
 
@@ -240,3 +246,35 @@ def test_an_oversized_request_is_refused_before_it_is_read(client, customer, set
     )
     assert response.status_code == 413
     assert Ticket.objects.count() == 0
+
+
+def test_the_customers_view_shows_staff_exactly_what_the_customer_sees(client):
+    ticket = TicketFactory()
+    agent = AgentFactory()
+    services.ticket_add_message(ticket=ticket, author=agent, body="Suspected mule", internal=True)
+    services.ticket_add_message(ticket=ticket, author=agent, body="We are on it.")
+    login_verified(client, agent)
+    page = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
+    assert "We are on it." in page
+    assert "Suspected mule" not in page and "Internal note" not in page
+    assert 'id="customer-view-note"' in page and "<fieldset disabled" in page
+    client.force_login(ticket.customer)
+    own = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
+    assert 'id="customer-view-note"' not in own and "<fieldset disabled" not in own
+
+
+def test_evidence_alone_is_a_reply_the_page_calls_added_evidence(client, customer):
+    ticket = TicketFactory(customer=customer)
+    response = client.post(
+        reverse("tickets:reply", args=[ticket.reference]),
+        {"body": "", "files": [png_upload("receipt.png")]},
+    )
+    assert response.status_code == 302
+    message = Message.objects.get(ticket=ticket)
+    assert message.body == "" and message.attachments.get().original_name == "receipt.png"
+    page = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
+    assert "Added evidence" in page and "receipt.png" in page
+    refused = client.post(reverse("tickets:reply", args=[ticket.reference]), {"body": " "})
+    assert (
+        refused.status_code == 400 and "Write a message or add a file." in refused.content.decode()
+    )

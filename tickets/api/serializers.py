@@ -1,5 +1,7 @@
 """Separate input and output shapes: inputs never write model fields directly."""
 
+from collections.abc import Callable
+
 from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -7,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.roles import is_staff_member
 from evidence.fields import EvidenceField
+from tickets.formatting import amount_text
 from tickets.labels import name_for_customer
 from tickets.models import (
     Attachment,
@@ -16,9 +19,31 @@ from tickets.models import (
     Priority,
     Resolution,
     ResolutionKind,
+    Status,
     Ticket,
     TicketEvent,
 )
+from tickets.transitions import CUSTOMER, allowed_actions
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "nullable": True, "example": "1520.35"}
+)
+class AmountOutput(serializers.Field):
+    """An amount as an exact string in its asset's decimal places, without trailing zeros.
+
+    Read from the object itself (`source="*"`), since the asset decides how it is written.
+    """
+
+    def __init__(self, *, amount: str = "amount", asset: str = "asset", **kwargs):
+        self.amount_attr, self.asset_attr = amount, asset
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance) -> str | None:
+        value = getattr(instance, self.amount_attr)
+        if value is None:
+            return None
+        return amount_text(value, getattr(instance, self.asset_attr))
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -226,6 +251,7 @@ class TicketListOutput(serializers.ModelSerializer):
 class TicketFieldsOutput(serializers.ModelSerializer):
     asset = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     network = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    amount = AmountOutput()
 
     class Meta:
         model = Ticket
@@ -242,10 +268,82 @@ class TicketFieldsOutput(serializers.ModelSerializer):
         ]
 
 
+# What the customer may do about the open proposal: API action names, in the order shown.
+_ANSWERS = {"accept_resolution": "accept-resolution", "appeal": "appeal"}
+
+
+class ProposalOutput(serializers.ModelSerializer):
+    """A proposed outcome, and what the customer may do about it until when."""
+
+    asset = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    amount = AmountOutput()
+    proposed_at = serializers.DateTimeField(source="created_at", read_only=True)
+    customer_actions = serializers.SerializerMethodField(
+        help_text=_(
+            "What the customer may do about this proposal now: POST tickets/{reference}/{action}/."
+        )
+    )
+    answer_by = serializers.SerializerMethodField(
+        help_text=_("Until when the customer may answer; no answer by then counts as acceptance.")
+    )
+
+    class Meta:
+        model = Resolution
+        fields = [
+            "id",
+            "tier",
+            "kind",
+            "summary",
+            "amount",
+            "asset",
+            "state",
+            "proposed_at",
+            "answered_at",
+            "dispute_reason",
+            "customer_actions",
+            "answer_by",
+        ]
+
+    def _is_open(self, resolution) -> bool:
+        ticket = resolution.ticket
+        return (
+            resolution.state == Resolution.State.PROPOSED
+            and ticket.status == Status.RESOLUTION_PROPOSED
+        )
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=list(_ANSWERS.values())))
+    )
+    def get_customer_actions(self, resolution) -> list[str]:
+        if not self._is_open(resolution):
+            return []
+        allowed = allowed_actions(resolution.ticket, CUSTOMER)
+        return [name for action, name in _ANSWERS.items() if action in allowed]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_answer_by(self, resolution):
+        if not self._is_open(resolution) or resolution.ticket.lifecycle_due_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(resolution.ticket.lifecycle_due_at)
+
+
+# Parts of the case's detail that apps above tickets own (escalation: the appeals and the
+# committee's decision). Tickets cannot import them, so such an app registers a read-only
+# field at start-up (its AppConfig.ready), as with the case page's parts (tickets.case_page);
+# the detail and its OpenAPI schema include every one.
+_detail_fields: dict[str, Callable[[], serializers.Field]] = {}
+
+
+def add_detail_field(name: str, make_field: Callable[[], serializers.Field]) -> None:
+    """`make_field` returns a new read-only field (a field belongs to one serializer)."""
+    _detail_fields[name] = make_field
+
+
 class TicketDetailOutput(TicketListOutput):
     fields = TicketFieldsOutput(source="*", read_only=True)
     messages = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
+    proposals = serializers.SerializerMethodField()
 
     class Meta(TicketListOutput.Meta):
         fields = [
@@ -257,7 +355,21 @@ class TicketDetailOutput(TicketListOutput):
             "fields",
             "messages",
             "attachments",
+            "proposals",
         ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, make_field in _detail_fields.items():
+            fields[name] = make_field()
+        return fields
+
+    @extend_schema_field(ProposalOutput(many=True))
+    def get_proposals(self, ticket) -> list:
+        proposals = self.context["proposals"]
+        for proposal in proposals:
+            proposal.ticket = ticket  # the one already read, for what the customer may do
+        return ProposalOutput(proposals, many=True, context=self.context).data
 
     @extend_schema_field(MessageOutput(many=True))
     def get_messages(self, ticket) -> list:
@@ -311,11 +423,3 @@ class MergeInput(serializers.Serializer):
     into = serializers.CharField(
         max_length=16, help_text=_("The reference of the case that carries on.")
     )
-
-
-class ResolutionOutput(serializers.ModelSerializer):
-    asset = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Resolution
-        fields = ["id", "tier", "kind", "summary", "amount", "asset", "state", "created_at"]

@@ -64,6 +64,7 @@ class CaseViewSet(GenericViewSet):
             "request": self.request,
             "messages": selectors.ticket_messages_for(user, ticket),
             "attachments": selectors.ticket_attachments_for(user, ticket),
+            "proposals": list(selectors.ticket_proposals_for(user, ticket)),
         }
         return Response(s.TicketDetailOutput(ticket, context=context).data, status=status_code)
 

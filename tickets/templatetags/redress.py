@@ -2,7 +2,7 @@ from django import forms, template
 
 from accounts import roles
 from evidence.chains import explorer_url
-from tickets import labels
+from tickets import formatting, labels
 
 register = template.Library()
 
@@ -50,11 +50,15 @@ def is_staff_member(user) -> bool:
 
 
 @register.filter
-def plain_amount(value) -> str:
-    """A Decimal as people write it: no trailing zeros, never in exponent form."""
-    if value is None or value == "":
-        return ""
-    return format(value.normalize(), "f")
+def when(moment, element_id: str = ""):
+    """`{{ ticket.created_at|when }}`: one format per language, with its zone, local in the browser."""
+    return formatting.when_html(moment, element_id)
+
+
+@register.filter
+def amount(value, asset=None) -> str:
+    """`{{ proposal.amount|amount:proposal.asset }}`: its asset's places, no trailing zeros."""
+    return formatting.amount_text(value, asset or None)
 
 
 @register.filter
