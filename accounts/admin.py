@@ -31,4 +31,4 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
-    filter_horizontal = ["members"]
+    filter_horizontal = ["members", "leads"]
