@@ -86,6 +86,7 @@ class QueueFilterForm(forms.Form):
     )
     tier = ChoicesFilter(label=_("Tier"), choices=Tier.choices)
     category = ChoicesFilter(label=_("Category"), choices=[])
+    team = ChoicesFilter(label=_("Team"), choices=[])
     priority = ChoicesFilter(label=_("Priority"), choices=Priority.choices)
     channel = ChoicesFilter(label=_("Channel"), choices=Channel.choices)
     assignee = forms.CharField(
@@ -109,6 +110,7 @@ class QueueFilterForm(forms.Form):
             ("", _("Any")),
             *((c.code, c.name) for c in Category.objects.all()),
         ]
+        self.fields["team"].choices = [("", _("Any")), *Team.objects.values_list("code", "name")]
 
     def clean_view(self):
         return self.cleaned_data["view"] or "mine"
@@ -132,6 +134,7 @@ class QueueFilterForm(forms.Form):
             category=data.get("category", []),
             priority=data.get("priority", []),
             channel=data.get("channel", []),
+            team=data.get("team", []),
             assignee=data.get("assignee", ""),
             created_from=_day_start(data["created_from"]) if data.get("created_from") else None,
             # The whole last day counts: up to the start of the day after.
@@ -284,6 +287,19 @@ class EscalateForm(forms.Form):
         label=_("Why it goes up a tier"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DelayNoticeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the decision takes longer (the customer reads this)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    expected_by = forms.DateField(
+        label=_("Decision expected by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 

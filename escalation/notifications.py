@@ -11,6 +11,7 @@ from django.utils import translation
 
 from accounts import roles
 from accounts.models import User
+from accounts.teams import lead_emails
 from tickets.models import Ticket
 from tickets.notifications import send_to_customer
 
@@ -55,9 +56,8 @@ def committee_breached(ticket_ids: list[int]) -> None:
     _staff_mail("committee_breached", tickets, lambda ticket: admins)
 
 
-def deadline_close(ticket_ids: list[int]) -> None:
-    """The assignee, or if none, every member of the ticket's team."""
-    tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("assignee", "team")
+def _assignee_or_team(tickets):
+    """Who works each case: its assignee, or if none, every member of its team."""
     teams: dict[int, list[str]] = {}
 
     def recipients(ticket: Ticket) -> list[str]:
@@ -71,7 +71,25 @@ def deadline_close(ticket_ids: list[int]) -> None:
             )
         return teams[ticket.team_id]
 
-    _staff_mail("deadline_close", tickets, recipients)
+    return recipients
+
+
+def deadline_close(ticket_ids: list[int]) -> None:
+    """The assignee, or if none, every member of the ticket's team."""
+    tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("assignee", "team")
+    _staff_mail("deadline_close", tickets, _assignee_or_team(tickets))
+
+
+def decision_due(ticket_ids: list[int]) -> None:
+    """The final decision is due soon: whoever works the case, and the team's leads."""
+    tickets = list(Ticket.objects.filter(pk__in=ticket_ids).select_related("assignee", "team"))
+    workers = _assignee_or_team(tickets)
+    leads = lead_emails(ticket.team_id for ticket in tickets)
+
+    def recipients(ticket: Ticket) -> list[str]:
+        return list(dict.fromkeys([*workers(ticket), *leads.get(ticket.team_id, [])]))
+
+    _staff_mail("decision_due", tickets, recipients)
 
 
 def no_independent_panel(ticket_ids: list[int]) -> None:

@@ -14,6 +14,7 @@ def sla_sweep() -> dict:
         "alerted": len(result.alerted),
         "warned": len(result.warned),
         "lifecycle": len(result.lifecycle),
+        "decision_warned": len(result.decision_warned),
     }
 
 
@@ -30,6 +31,11 @@ def alert_admins(ticket_ids: list[int]) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_warning(ticket_ids: list[int]) -> None:
     notifications.deadline_close(ticket_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_decision_due(ticket_ids: list[int]) -> None:
+    notifications.decision_due(ticket_ids)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

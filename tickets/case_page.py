@@ -40,6 +40,7 @@ def case_context(request, ticket: Ticket, *, reply_form=None, appeal_form=None) 
         "conversation": selectors.ticket_messages_for(user, ticket),
         "attachments": selectors.ticket_attachments_for(user, ticket),
         "events": selectors.ticket_events_for(user, ticket),
+        "delay_notices": ticket.delay_notices.all(),
         "reply_form": reply_form or ReplyForm(),
         "actions": allowed_actions(ticket, actor),
         "evidence_fields": [

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -139,6 +140,21 @@ class Category(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
+    # The regulator's clock (tickets/regulator.py): the default comes from the settings.
+    final_decision_days = models.PositiveSmallIntegerField(
+        _("final decision within (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for the default (REDRESS_FINAL_DECISION_DAYS, two months)."),
+    )
+    final_decision_pauses = models.BooleanField(
+        _("waiting on the customer extends the final-decision deadline"),
+        default=False,
+        help_text=_(
+            "When ticked, the time between a request for information and the customer's "
+            "answer is added to the deadline."
+        ),
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -311,6 +327,12 @@ class Ticket(models.Model):
     # resolved or rejected case closes when its appeal window ends. The sweep scans it.
     lifecycle_due_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The regulator's clock (tickets/regulator.py), beside the SLA: the final decision is
+    # due two months after filing; a final outcome stops it. The sweep warns once at
+    # `final_decision_warning_at`, scanning a partial index of the cases still to warn.
+    final_decision_due_at = models.DateTimeField(_("final decision due"), null=True, blank=True)
+    final_decision_warning_at = models.DateTimeField(null=True, blank=True)
+    final_decision_at = models.DateTimeField(_("final decision at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -376,6 +398,11 @@ class Ticket(models.Model):
                 name="queue_breached",
                 condition=Q(status__in=OPEN_STATUSES, last_breach_at__isnull=False),
             ),
+            models.Index(
+                fields=["final_decision_warning_at"],
+                name="ticket_decision_warning",
+                condition=Q(final_decision_warning_at__isnull=False),
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["reference"], name="ticket_reference")]
 
@@ -394,6 +421,12 @@ class Ticket(models.Model):
     def desk_owes_reply(self) -> bool:
         """The SLA clock runs: in the other statuses the customer owes an answer or it is over."""
         return self.status in CLOCK_RUNNING
+
+    @property
+    def past_final_decision(self) -> bool:
+        """No final decision yet, and the regulator's deadline has passed."""
+        due = self.final_decision_due_at
+        return self.final_decision_at is None and due is not None and due <= timezone.now()
 
 
 class TicketSearch(models.Model):
@@ -478,6 +511,31 @@ class Resolution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+
+class DelayNotice(models.Model):
+    """The desk cannot decide by the final-decision deadline: why, and when to expect it.
+
+    Sent to the customer in their language, shown on the case page and in the case file.
+    Like evidence, a notice is added, never changed.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="delay_notices")
+    reason = models.TextField(_("reason"))
+    expected_by = models.DateField(_("decision expected by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="delaynotice_ticket_time")]
+        verbose_name = _("delay notice")
+        verbose_name_plural = _("delay notices")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.expected_by}"
 
 
 class CannedReply(models.Model):
@@ -591,6 +649,8 @@ class EventKind(models.TextChoices):
     VOTE = "vote", _("Vote cast")
     DECISION = "decision", _("Decision published")
     MERGED = "merged", _("Merged")
+    DELAY_NOTICE = "delay_notice", _("Delay notice sent")
+    DECISION_WARNING = "decision_warning", _("Final-decision deadline near")
 
 
 class TicketEventQuerySet(models.QuerySet):

@@ -29,13 +29,14 @@ from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
 from sla import clock
 from sla.models import SLARecord
-from tickets import search, transitions
+from tickets import regulator, search, transitions
 from tickets.catalogue import catalogue
 from tickets.exceptions import DuplicateTicket, NotAllowed
 from tickets.models import (
     Attachment,
     Category,
     Channel,
+    DelayNotice,
     EventKind,
     IdempotencyKey,
     Message,
@@ -200,6 +201,7 @@ def ticket_file(
         **cleaned,
     )
     clock.start_tier(ticket, now, clock.PolicyBook.load())
+    regulator.start(ticket, now, category)
     for _attempt in range(5):
         ticket.reference = new_reference()
         try:
@@ -220,6 +222,7 @@ def ticket_file(
         category=category.code,
         priority=ticket.priority,
         first_response_due_at=ticket.first_response_due_at.isoformat(),
+        final_decision_due_at=ticket.final_decision_due_at.isoformat(),
         sla_policy=ticket.sla_policy.name,
     )
     store_evidence(ticket, filed_by, checked)
@@ -329,15 +332,17 @@ def ticket_add_message(
 
     changed = ["updated_at"]
     if kind == CUSTOMER:
+        now = timezone.now()
         steps = [clock.customer_wrote]
         if ticket.status == Status.PENDING_CUSTOMER:
             # The customer answered what the desk asked: the case is back with the desk,
             # and the clock resumes with the paused time credited.
             transitions.check(ticket, "customer_answer", CUSTOMER)
             set_status(ticket, author, Status.OPEN)
-            changed.append("status")
+            changed += ["status", *regulator.FIELDS]
+            regulator.credit_wait(ticket, ticket.sla_paused_at, now)
             steps = [clock.resume, clock.customer_wrote]
-        changed += clock_tick(ticket, *steps)
+        changed += clock_tick(ticket, *steps, now=now)
     elif not internal:
         changed += clock_tick(ticket, clock.staff_replied)
     ticket.save(update_fields=changed)
@@ -555,10 +560,13 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     now = timezone.now()
     # The customer may appeal a rejection until the window ends; then the case closes.
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_APPEAL_WINDOW_DAYS)
+    # The rejection is the final decision unless the customer appeals it in time.
+    regulator.stop(ticket, now)
     changed = [
         "status",
         "updated_at",
         "lifecycle_due_at",
+        *regulator.FIELDS,
         *clock_tick(ticket, clock.staff_replied, stop_unresolved, now=now),
     ]
     ticket.save(update_fields=changed)
@@ -717,7 +725,55 @@ def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket) -> Ticket:
     now = timezone.now()
     ticket.merged_into = into
     ticket.closed_at = now
-    changed = clock_tick(ticket, stop_unresolved, now=now)
+    # The complaint goes on in the case it was merged into, under that case's deadline.
+    regulator.stop(ticket, now)
+    changed = [*clock_tick(ticket, stop_unresolved, now=now), *regulator.FIELDS]
     ticket.save(update_fields=["status", "merged_into", "closed_at", "updated_at", *changed])
     into.save(update_fields=["updated_at"])
     return ticket
+
+
+@transaction.atomic
+def ticket_record_delay_notice(
+    *, ticket: Ticket, actor: User, reason: str, expected_by
+) -> DelayNotice:
+    """The desk cannot decide by the final-decision deadline: tell the customer why and when.
+
+    The deadline itself stays (the regulator counts from filing); the customer is mailed
+    the notice in their language once it commits.
+    """
+    ticket = _lock(ticket)
+    require_staff(ticket, actor, "delay_notice")
+    reason = reason.strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Tell the customer why the decision takes longer.")
+    today = timezone.localdate()
+    due = ticket.final_decision_due_at
+    if expected_by is None:
+        errors["expected_by"] = _("Give the date by which the customer can expect the decision.")
+    elif expected_by <= today:
+        errors["expected_by"] = _("The expected date must be in the future.")
+    elif due is not None and expected_by <= timezone.localdate(due):
+        errors["expected_by"] = _(
+            "The expected date must be after the final-decision deadline (%(due)s)."
+        ) % {"due": timezone.localdate(due).isoformat()}
+    if errors:
+        raise ValidationError(errors)
+    notice = DelayNotice.objects.create(
+        ticket=ticket, reason=reason, expected_by=expected_by, recorded_by=actor
+    )
+    _record(
+        ticket,
+        actor,
+        EventKind.DELAY_NOTICE,
+        notice=notice.pk,
+        reason=reason,
+        expected_by=expected_by.isoformat(),
+    )
+    ticket.save(update_fields=["updated_at"])
+
+    from tickets.tasks import send_customer_mail
+
+    outbox.enqueue(send_customer_mail, ticket.pk, "delay_notice", None)
+    return notice

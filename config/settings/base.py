@@ -310,6 +310,11 @@ TICKET_REFERENCE_PREFIX = "RD"
 # this many days; a resolved or rejected case may be appealed for this many days, then closes.
 REDRESS_ACCEPT_AFTER_DAYS = env.int("REDRESS_ACCEPT_AFTER_DAYS", default=14)
 REDRESS_APPEAL_WINDOW_DAYS = env.int("REDRESS_APPEAL_WINDOW_DAYS", default=30)
+# The regulator's clock (MiCA RTS on complaints handling, Commission Delegated Regulation
+# (EU) 2025/294): a final decision within this many days of filing, unless the case's
+# category sets its own; staff are warned this many days before it passes.
+REDRESS_FINAL_DECISION_DAYS = env.int("REDRESS_FINAL_DECISION_DAYS", default=60)
+REDRESS_FINAL_DECISION_WARNING_DAYS = env.int("REDRESS_FINAL_DECISION_WARNING_DAYS", default=10)
 # Compensation above this (in the asset's units) needs a second person, unless the asset
 # sets its own limit.
 REDRESS_APPROVAL_LIMIT = Decimal(env.str("REDRESS_APPROVAL_LIMIT", default="1000"))
