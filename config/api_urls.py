@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from escalation.api.views import CaseLifecycleViewSet
+from reports.api.views import CaseRatingViewSet, ReportView
 from sla.api.views import SLAPolicyViewSet
 from tickets.api import views as tickets
 
@@ -12,6 +13,8 @@ router.register("categories", tickets.CategoryViewSet, basename="category")
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
 # The upper tiers' actions on the same paths: tickets/{reference}/appeal/ and the like.
 router.register("tickets", CaseLifecycleViewSet, basename="ticket-lifecycle")
+# The customer's rating of a resolution: tickets/{reference}/rate/ (reports).
+router.register("tickets", CaseRatingViewSet, basename="ticket-rating")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 
 urlpatterns = [
@@ -21,5 +24,6 @@ urlpatterns = [
         tickets.AttachmentDownloadView.as_view(),
         name="attachment-download",
     ),
+    path("reports/<slug:name>/", ReportView.as_view(), name="report"),
     *router.urls,
 ]

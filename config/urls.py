@@ -11,6 +11,8 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("tickets/", include("escalation.urls")),
     path("staff/", include("desk.urls")),
+    # The reports area (/staff/reports/) and the rating pages (/tickets/<ref>/rate/…).
+    path("", include("reports.urls")),
     path(
         "attachments/<uuid:attachment_id>/download/",
         ticket_views.attachment_download,

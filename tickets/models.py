@@ -651,6 +651,8 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("Merged")
     DELAY_NOTICE = "delay_notice", _("Delay notice sent")
     DECISION_WARNING = "decision_warning", _("Final-decision deadline near")
+    # The customer rated (or re-rated) a resolution: reports records the scores.
+    RATED = "rated", _("Rating given")
 
 
 class TicketEventQuerySet(models.QuerySet):
@@ -699,6 +701,9 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_time"),
             models.Index(fields=["actor"], name="event_actor", condition=Q(actor__isnull=False)),
+            # The reports' fold reads the events recorded since it last ran (append-only:
+            # each event adds one entry, and no update ever rewrites one).
+            models.Index(fields=["created_at"], name="event_time"),
         ]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")

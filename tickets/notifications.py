@@ -17,7 +17,10 @@ def _language_of(user) -> str:
 
 
 def send_to_customer(ticket: Ticket, template: str, context: dict) -> None:
-    """One mail to the ticket's customer, in their language, from tickets/email/<template>."""
+    """One mail to the ticket's customer, in their language, from tickets/email/<template>
+    (or another app's `<app>/email/<template>`, given with its folder)."""
+    if "/" not in template:
+        template = f"tickets/email/{template}"
     customer = ticket.customer
     with translation.override(_language_of(customer)):
         context = {
@@ -28,8 +31,8 @@ def send_to_customer(ticket: Ticket, template: str, context: dict) -> None:
             + reverse("tickets:detail", args=[ticket.reference]),
             "official_domain": settings.OFFICIAL_DOMAIN,
         }
-        subject = render_to_string(f"tickets/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"tickets/email/{template}.txt", context)
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}.txt", context)
     EmailMultiAlternatives(subject, body, to=[customer.email]).send()
 
 

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ticketevent',
             name='kind',
-            field=models.CharField(choices=[('filed', 'Ticket filed'), ('message', 'Message added'), ('note', 'Internal note added'), ('evidence', 'Evidence added'), ('status', 'Status changed'), ('tier', 'Tier changed'), ('assigned', 'Assigned'), ('priority', 'Priority changed'), ('category', 'Category changed'), ('sla', 'Deadline missed'), ('resolution', 'Resolution proposed'), ('approval', 'Compensation approved'), ('answer', 'Customer answered the proposal'), ('appeal', 'Appeal filed'), ('panel', 'Panel drawn'), ('vote', 'Vote cast'), ('decision', 'Decision published'), ('merged', 'Merged'), ('delay_notice', 'Delay notice sent'), ('decision_warning', 'Final-decision deadline near')], max_length=20, verbose_name='what'),
+            field=models.CharField(choices=[('filed', 'Ticket filed'), ('message', 'Message added'), ('note', 'Internal note added'), ('evidence', 'Evidence added'), ('status', 'Status changed'), ('tier', 'Tier changed'), ('assigned', 'Assigned'), ('priority', 'Priority changed'), ('category', 'Category changed'), ('sla', 'Deadline missed'), ('resolution', 'Resolution proposed'), ('approval', 'Compensation approved'), ('answer', 'Customer answered the proposal'), ('appeal', 'Appeal filed'), ('panel', 'Panel drawn'), ('vote', 'Vote cast'), ('decision', 'Decision published'), ('merged', 'Merged'), ('delay_notice', 'Delay notice sent'), ('decision_warning', 'Final-decision deadline near'), ('rated', 'Rating given')], max_length=20, verbose_name='what'),
         ),
         migrations.AddIndex(
             model_name='ticket',
@@ -99,6 +99,10 @@ class Migration(migrations.Migration):
             model_name='delaynotice',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='delay_notices', to='tickets.ticket'),
+        ),
+        migrations.AddIndex(
+            model_name='ticketevent',
+            index=models.Index(fields=['created_at'], name='event_time'),
         ),
         migrations.AddIndex(
             model_name='delaynotice',

@@ -1,0 +1,210 @@
+"""The workers' side of the reports: keep each case's facts and their day roll-ups current.
+
+`fold` (the beat, every few minutes) reads the case events recorded since its watermark,
+recomputes the facts of every case they touched (reports/facts.py), in bounded batches,
+and re-counts only the days whose facts changed. `rebuild` (the backfill command) does the
+same for every case with a fact or an event in a range of days, or for everything. Both
+end in the same state: the roll-ups are the facts counted, and the facts are a function
+of the cases' rows, so a second run changes nothing and a backfill equals the folds.
+
+Events are read again from a few minutes before the watermark, so a transaction that
+committed its events after a later one was read is never missed; reading an event twice
+only recomputes the same facts. The state row's lock keeps the fold to one worker at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from escalation.bulk import insert_rows
+from reports import facts
+from reports.models import CaseFact, DayRollup, FoldState
+from tickets.models import TicketEvent
+
+FOLD = "facts"
+# Events recorded this long before the watermark are read again (see the module's note).
+OVERLAP = timedelta(minutes=10)
+# One fold reads at most this much of the event history; a backlog takes several runs.
+WINDOW = timedelta(days=1)
+BATCH = 1000
+_GROUP = ["day", "metric", "key", "category_id", "team_id", "tier", "channel", "priority"]
+_GROUP += ["bucket", "late"]
+_ROLLUP_FIELDS = [*_GROUP, "count", "total"]
+
+
+@dataclass
+class FoldResult:
+    cases: int = 0
+    changed: int = 0
+    days: set[date] = field(default_factory=set)
+    until: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.cases)
+
+
+def _stored(ticket_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    stored: dict[int, list[tuple]] = {ticket_id: [] for ticket_id in ticket_ids}
+    for row in CaseFact.objects.filter(ticket_id__in=ticket_ids).values_list(*facts.FIELDS):
+        stored[row[0]].append(row)
+    return stored
+
+
+def refresh_cases(ticket_ids: Iterable[int], *, compare: bool = True) -> tuple[int, set[date]]:
+    """Recompute these cases' facts; returns how many changed and the days that changed.
+
+    With `compare` False (a full rebuild into empty tables) nothing is read back first.
+    """
+    changed_days: set[date] = set()
+    changed = 0
+    ids = sorted(set(ticket_ids))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        new = facts.facts_for(batch)
+        old = _stored(batch) if compare else {ticket_id: [] for ticket_id in batch}
+        replace, rows = [], []
+        for ticket_id in batch:
+            before, after = Counter(old[ticket_id]), Counter(new[ticket_id])
+            if before == after:
+                continue
+            replace.append(ticket_id)
+            rows += new[ticket_id]
+            # A day changed if a fact on it appeared, went or moved.
+            changed_days |= {row[3] for row in (before - after) + (after - before)}
+        if replace:
+            if compare:
+                CaseFact.objects.filter(ticket_id__in=replace).delete()
+            insert_rows(CaseFact, facts.FIELDS, rows)
+            changed += len(replace)
+    return changed, changed_days
+
+
+def _days_sql(days: Sequence[date] | None) -> tuple[str, list]:
+    queryset = CaseFact.objects.all()
+    if days is not None:
+        queryset = queryset.filter(day__in=days)
+    grouped = queryset.values(*_GROUP).annotate(count=Count("id"), total=Sum("value"))
+    return grouped.query.sql_with_params()
+
+
+def recount_days(days: Iterable[date] | None) -> None:
+    """Count the facts of these days (all days: None) into their roll-up rows again."""
+    if days is not None:
+        days = sorted(set(days))
+        if not days:
+            return
+    chunks = [days[i : i + 200] for i in range(0, len(days), 200)] if days else [None]
+    quote = connection.ops.quote_name
+    table = quote(DayRollup._meta.db_table)
+    columns = ", ".join(quote(DayRollup._meta.get_field(name).column) for name in _ROLLUP_FIELDS)
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            doomed = DayRollup.objects.all()
+            if chunk is not None:
+                doomed = doomed.filter(day__in=chunk)
+            doomed.delete()
+            select, params = _days_sql(chunk)
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+
+
+def _touched(since: datetime, until: datetime) -> list[int]:
+    return list(
+        TicketEvent.objects.filter(created_at__gte=since, created_at__lt=until)
+        .order_by()
+        .values_list("ticket_id", flat=True)
+        .distinct()
+    )
+
+
+def _lock_state() -> FoldState | None:
+    """The fold's state row, locked for this transaction; None if another fold holds it."""
+    FoldState.objects.get_or_create(name=FOLD)
+    return FoldState.objects.select_for_update(skip_locked=True).filter(name=FOLD).first()
+
+
+def fold(*, now: datetime | None = None, time_budget: float = 50.0) -> FoldResult:
+    """Fold the events since the watermark, a window at a time, until caught up or out of time."""
+    now = now or timezone.now()
+    total = FoldResult()
+    deadline = time.monotonic() + time_budget
+    while time.monotonic() < deadline:
+        result = fold_window(now=now)
+        total.cases += result.cases
+        total.changed += result.changed
+        total.days |= result.days
+        total.until = result.until or total.until
+        if result.until is None or result.until >= now:
+            break
+    return total
+
+
+@transaction.atomic
+def fold_window(*, now: datetime) -> FoldResult:
+    """One window of events (at most WINDOW long), in one transaction."""
+    state = _lock_state()
+    result = FoldResult()
+    if state is None:
+        return result  # another worker is folding
+    if state.watermark is None:
+        # A fresh installation starts from its first event; a backfill can do the rest.
+        first = TicketEvent.objects.order_by("created_at").values_list("created_at", flat=True)
+        state.watermark = first.first() or now
+    since = state.watermark - OVERLAP
+    until = min(now, state.watermark + WINDOW)
+    if until <= state.watermark:
+        result.until = state.watermark
+        return result
+    touched = _touched(since, until)
+    result.cases = len(touched)
+    result.changed, result.days = refresh_cases(touched)
+    recount_days(result.days)
+    state.watermark = result.until = until
+    state.save(update_fields=["watermark"])
+    return result
+
+
+@transaction.atomic
+def rebuild(*, start: date | None = None, end: date | None = None) -> FoldResult:
+    """The backfill: recompute the facts of every case, or of every case with a fact or an
+    event between `start` and `end` (inclusive), and count the days again.
+
+    The folds go on from their watermark (on a fresh installation, from now).
+    """
+    from tickets.models import Ticket
+
+    state = _lock_state()
+    if state is None:
+        raise RuntimeError("A fold is running; try again when it is done.")
+    if state.watermark is None:
+        state.watermark = timezone.now()
+        state.save(update_fields=["watermark"])
+    result = FoldResult()
+    if start is None and end is None:
+        CaseFact.objects.all().delete()
+        ids = list(Ticket.objects.order_by("pk").values_list("pk", flat=True))
+        result.cases = len(ids)
+        result.changed, result.days = refresh_cases(ids, compare=False)
+        recount_days(None)
+        return result
+    if start is None or end is None or end < start:
+        raise ValueError("A range needs a start and an end, the end not before the start.")
+    begin = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    finish = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    ids = set(_touched(begin, finish))
+    ids |= set(
+        CaseFact.objects.filter(day__gte=start, day__lte=end).values_list("ticket_id", flat=True)
+    )
+    result.cases = len(ids)
+    result.changed, result.days = refresh_cases(ids)
+    # Every day of the range is counted again, whether or not a fact on it changed.
+    every_day = {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    recount_days(result.days | every_day)
+    return result
