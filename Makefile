@@ -20,6 +20,7 @@ run: install
 	$(UV) run --no-sync python manage.py migrate --noinput
 	$(UV) run --no-sync python manage.py collectstatic --noinput --verbosity 0
 	$(UV) run --no-sync python manage.py seed_demo
+	$(UV) run --no-sync python manage.py seed_reports
 	@echo "Redress is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, worker and beat)"
 	REDRESS_PORT=$(PORT) REDRESS_SITE_URL=http://127.0.0.1:$(PORT) REDRESS_OFFICIAL_DOMAIN=127.0.0.1:$(PORT) \
 		$(UV) run --no-sync honcho start -f Procfile.demo

@@ -270,7 +270,7 @@ def response_times(ctx: Context) -> Result:
         notes=[
             _(
                 "Times are kept to two significant figures (3 h 47 min counts as 3 h 53 min), "
-                "so a median or percentile is within 5 % of the exact one."
+                "so a median or percentile is within 5 percent of the exact one."
             )
         ],
     )
@@ -614,7 +614,7 @@ def deflection_report(ctx: Context) -> Result:
         title=_("Help-center deflection"),
         description=_(
             "Customers the help center answered before they filed: suggestions shown, "
-            "articles opened, \u201cthis solved my problem\u201d and \u201cfile anyway\u201d."
+            "articles opened, “this solved my problem” and “file anyway”."
         ),
     )
     source = deflection.source()

@@ -87,7 +87,7 @@ def _csv(name: str, filters, scope, result: Result, table_key: str):
 def report(request, scope, name):
     if name not in catalogue.REPORTS:
         raise Http404
-    form = ReportFilterForm(request.GET or None, scope=scope)
+    form = ReportFilterForm(request.GET, scope=scope)
     try:
         filters = form.filters()
     except ValidationError:
@@ -132,7 +132,7 @@ def records_page(request, scope):
     """The case files of a period, as one archive with a manifest (admins only)."""
     if not is_admin(request.user):
         raise Http404
-    form = ArchiveForm(request.GET or None, scope=scope)
+    form = ArchiveForm(request.GET, scope=scope)
     try:
         filters = form.filters()
     except ValidationError:
