@@ -450,7 +450,8 @@ def appeals(ctx: Context) -> Result:
             Figure(
                 _("Overturned by the committee"),
                 _share(
-                    sum(v for (t, k), v in verdicts.items() if k == Verdict.OVERTURN), total_decided
+                    sum(v for (_t, k), v in verdicts.items() if k == Verdict.OVERTURN),
+                    total_decided,
                 ),
                 PERCENT,
             ),

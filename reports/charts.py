@@ -19,6 +19,7 @@ from reports.results import DURATION, PERCENT, SCORE, Chart
 WIDTH, HEIGHT = 720, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 84
 MAX_LABELS = 16  # more bars than this: only every n-th is labelled
+LABEL_CHARACTERS = 18  # a longer label is cut (the bar's title and the table have it whole)
 
 
 @dataclass
@@ -77,6 +78,10 @@ def _axis(kind: str, top: float) -> tuple[float, list[tuple[float, str]]]:
     return ticks[-1] or 1, [(v, f"{v:,.0f}") for v in ticks]
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1] + "…"
+
+
 def bar_chart(chart: Chart) -> dict:
     count = len(chart.labels)
     series = chart.series
@@ -126,7 +131,7 @@ def bar_chart(chart: Chart) -> dict:
             )
     every = max(1, math.ceil(count / MAX_LABELS))
     labels = [
-        Label(round(LEFT + slot * (i + 0.5), 1), text)
+        Label(round(LEFT + slot * (i + 0.5), 1), _cut(str(text)))
         for i, text in enumerate(chart.labels)
         if i % every == 0
     ]

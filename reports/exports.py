@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from django.http import StreamingHttpResponse
 
 from reports import formats
-from reports.results import Column
+from reports.results import DURATION, PERCENT, Column
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,9 +30,15 @@ class _Echo:
         return value
 
 
+def _header(column: Column) -> str:
+    # The unit of a number that a spreadsheet reads bare (formats.csv_value).
+    unit = {DURATION: " (h)", PERCENT: " (%)"}.get(column.kind, "")
+    return neutralise(f"{column.label}{unit}")
+
+
 def lines(columns: list[Column], rows: Iterable[dict]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([neutralise(str(column.label)) for column in columns])
+    yield "\ufeff" + writer.writerow([_header(column) for column in columns])
     for row in rows:
         yield writer.writerow(
             [neutralise(formats.csv_value(row.get(c.key), c.kind)) for c in columns]

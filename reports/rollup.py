@@ -14,6 +14,7 @@ only recomputes the same facts. The state row's lock keeps the fold to one worke
 
 from __future__ import annotations
 
+import io
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -34,7 +35,7 @@ FOLD = "facts"
 OVERLAP = timedelta(minutes=10)
 # One fold reads at most this much of the event history; a backlog takes several runs.
 WINDOW = timedelta(days=1)
-BATCH = 1000
+BATCH = 2000
 _GROUP = ["day", "metric", "key", "category_id", "team_id", "tier", "channel", "priority"]
 _GROUP += ["bucket", "late"]
 _ROLLUP_FIELDS = [*_GROUP, "count", "total"]
@@ -49,6 +50,37 @@ class FoldResult:
 
     def __bool__(self) -> bool:
         return bool(self.cases)
+
+
+def _copy_line(row: tuple) -> str:
+    """A fact row as a line of COPY's text format (facts.FIELDS order). Keys and dimension
+    codes are slugs, so nothing needs escaping; None is \\N."""
+    ticket, metric, key, day, category, team, tier, channel, priority, kept, value, late = row
+
+    def n(cell):
+        return "\\N" if cell is None else cell
+
+    return (
+        f"{ticket}\t{metric}\t{key}\t{day}\t{n(category)}\t{n(team)}\t{tier}\t{channel}\t"
+        f"{priority}\t{n(kept)}\t{n(value)}\t{'t' if late else 'f'}\n"
+    )
+
+
+def write_facts(rows: list[tuple]) -> None:
+    """Insert fact rows (facts.FIELDS order): PostgreSQL's COPY, which takes a backfill's
+    millions of rows several times faster than an INSERT's values; elsewhere insert_rows."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        insert_rows(CaseFact, facts.FIELDS, rows)
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(CaseFact._meta.get_field(n).column) for n in facts.FIELDS)
+    text = io.StringIO("".join(map(_copy_line, rows)))
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {quote(CaseFact._meta.db_table)} ({columns}) FROM STDIN", text
+        )
 
 
 def _stored(ticket_ids: Sequence[int]) -> dict[int, list[tuple]]:
@@ -82,7 +114,7 @@ def refresh_cases(ticket_ids: Iterable[int], *, compare: bool = True) -> tuple[i
         if replace:
             if compare:
                 CaseFact.objects.filter(ticket_id__in=replace).delete()
-            insert_rows(CaseFact, facts.FIELDS, rows)
+            write_facts(rows)
             changed += len(replace)
     return changed, changed_days
 
@@ -115,7 +147,7 @@ def recount_days(days: Iterable[date] | None) -> None:
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
-def _touched(since: datetime, until: datetime) -> list[int]:
+def touched_cases(since: datetime, until: datetime) -> list[int]:
     return list(
         TicketEvent.objects.filter(created_at__gte=since, created_at__lt=until)
         .order_by()
@@ -162,7 +194,7 @@ def fold_window(*, now: datetime) -> FoldResult:
     if until <= state.watermark:
         result.until = state.watermark
         return result
-    touched = _touched(since, until)
+    touched = touched_cases(since, until)
     result.cases = len(touched)
     result.changed, result.days = refresh_cases(touched)
     recount_days(result.days)
@@ -198,7 +230,7 @@ def rebuild(*, start: date | None = None, end: date | None = None) -> FoldResult
         raise ValueError("A range needs a start and an end, the end not before the start.")
     begin = timezone.make_aware(datetime.combine(start, datetime.min.time()))
     finish = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
-    ids = set(_touched(begin, finish))
+    ids = set(touched_cases(begin, finish))
     ids |= set(
         CaseFact.objects.filter(day__gte=start, day__lte=end).values_list("ticket_id", flat=True)
     )

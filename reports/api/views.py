@@ -18,6 +18,7 @@ from reports import catalogue, exports, services
 from reports import register as records
 from reports.forms import ReportFilterForm
 from reports.models import Rating
+from reports.results import Column
 from reports.selectors import open_rating, report_scope
 from tickets.api.views import CaseViewSet
 from tickets.exceptions import InvalidTransition, NotAllowed
@@ -34,7 +35,7 @@ class CSVRenderer(renderers.BaseRenderer):
         if not isinstance(data, dict):
             return b""
         rows = [{"field": k, "message": str(v)} for k, v in data.items()]
-        columns = [exports.Column("field", "field"), exports.Column("message", "message")]
+        columns = [Column("field", "field"), Column("message", "message")]
         return "".join(exports.lines(columns, rows)).encode()
 
 
