@@ -48,6 +48,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--resume", metavar="STEP", help="start at this step (after an interrupted run)"
     )
+    parser.add_argument("--only", metavar="STEP", help="run this step alone")
     return parser.parse_args(argv)
 
 
@@ -80,7 +81,9 @@ EVENT_COLUMNS = (
 
 def _staff(column: str = "h.assignee_id") -> str:
     # The case's assignee, or any seeded agent (the reply was somebody's).
-    return f"coalesce({column}, (SELECT min(id) FROM accounts_user WHERE email LIKE 'bench-agent-%%'))"
+    return (
+        f"coalesce({column}, (SELECT min(id) FROM accounts_user WHERE email LIKE 'bench-agent-%%'))"
+    )
 
 
 STEPS = [
@@ -306,7 +309,7 @@ def main(argv=None) -> None:
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM tickets_message")
-        if cursor.fetchone()[0] and not args.resume:
+        if cursor.fetchone()[0] and not (args.resume or args.only):
             sys.exit("The tickets have messages already: seed with bench/seed.py --reset first.")
         cursor.execute("SET synchronous_commit = off")
         try:
@@ -330,9 +333,12 @@ def main(argv=None) -> None:
         cursor.execute("ALTER TABLE bench_history ADD PRIMARY KEY (id)")
         print(f"history {time.monotonic() - stamp:.1f} s", file=sys.stderr)
         labels = [label for label, _sql in STEPS]
-        if args.resume and args.resume not in labels:
-            sys.exit(f"--resume takes one of: {', '.join(labels)}")
+        for chosen in (args.resume, args.only):
+            if chosen and chosen not in labels:
+                sys.exit(f"--resume and --only take one of: {', '.join(labels)}")
         steps = STEPS[labels.index(args.resume) :] if args.resume else STEPS
+        if args.only:
+            steps = [STEPS[labels.index(args.only)]]
         for label, sql in steps:
             stamp = time.monotonic()
             for lo in range(first, last + 1, args.chunk):

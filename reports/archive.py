@@ -18,7 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from escalation import case_file
-from reports import exports, facts, query
+from reports import exports, facts, query, rollup
 from reports import register as records
 from reports.query import ReportFilters
 from reports.selectors import Scope
@@ -27,7 +27,8 @@ from tickets.models import Ticket
 
 
 def count(filters: ReportFilters, scope: Scope) -> int:
-    return sum(query.counts(query.rows(facts.FILED, filters, scope)).values())
+    built = rollup.months_built()
+    return sum(query.counts(query.rows(facts.FILED, filters, scope, built=built)).values())
 
 
 def web_limit() -> int:

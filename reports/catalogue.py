@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Team
 from escalation.models import Verdict
-from reports import deflection, facts, query
+from reports import deflection, facts, query, rollup
 from reports.query import ReportFilters
 from reports.results import (
     DURATION,
@@ -66,8 +66,12 @@ class Context:
         team = self.teams.get(team_id)
         return team.name if team else _("No team")
 
+    @cached_property
+    def built(self):
+        return rollup.months_built()
+
     def rows(self, metric, **kwargs):
-        return query.rows(metric, self.filters, self.scope, **kwargs)
+        return query.rows(metric, self.filters, self.scope, built=self.built, **kwargs)
 
     @cached_property
     def size(self) -> str:
@@ -124,7 +128,7 @@ def _period_column() -> Column:
 
 def volume(ctx: Context) -> Result:
     filed = query.counts(ctx.rows(facts.FILED), per_period=ctx.filters)
-    decided = query.counts(ctx.rows(facts.DECIDED), per_period=ctx.filters)
+    decided = query.counts(ctx.rows(facts.OUTCOME), per_period=ctx.filters)
     still_open = query.counts(ctx.rows(facts.OPEN), per_period=ctx.filters)
     by_category = query.counts(ctx.rows(facts.FILED), "category_id")
     open_by_category = query.counts(ctx.rows(facts.OPEN), "category_id")
@@ -684,13 +688,13 @@ def complaints_handling(ctx: Context) -> Result:
         metric: query.distributions(ctx.rows(metric), "late")
         for metric in (facts.INVESTIGATION, facts.DECIDED)
     }
-    decided = query.counts(ctx.rows(facts.DECIDED), "key")
-    decided_by_category = query.counts(ctx.rows(facts.DECIDED), "category_id", "late")
+    decided = query.counts(ctx.rows(facts.OUTCOME), "key")
+    decided_by_category = query.counts(ctx.rows(facts.OUTCOME), "category_id", "late")
     today = timezone.localdate()
     past_now = sum(
         count
         for (day,), count in query.counts(
-            ctx.rows(facts.UNDECIDED, dated=False).filter(day__lt=today), "day"
+            ctx.rows(facts.UNDECIDED, dated=False, before=today), "day"
         ).items()
     )
     notices = sum(query.counts(ctx.rows(facts.DELAY_NOTICE)).values())

@@ -135,6 +135,28 @@ class DayRollup(Dimensions):
         return f"{self.day} {self.metric} {self.key}: {self.count}"
 
 
+class MonthRollup(Dimensions):
+    """A complete month's day roll-ups counted together: what long ranges read.
+
+    Only months that have ended get these rows (the current month is read from its days),
+    and a month's rows are counted again whenever one of its days is.
+    """
+
+    month = models.DateField()  # its first day
+    metric = models.CharField(max_length=24)
+    key = models.CharField(max_length=40, blank=True)
+    bucket = models.BigIntegerField(null=True)
+    late = models.BooleanField(default=False)
+    count = models.PositiveIntegerField()
+    total = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["metric", "month"], name="monthrollup_metric_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.metric} {self.key}: {self.count}"
+
+
 class FoldState(models.Model):
     """How far a worker has read the case events; its row lock keeps it to one at a time."""
 

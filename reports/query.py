@@ -1,8 +1,9 @@
-"""How reports read the day roll-ups: filters, periods, counts and percentiles.
+"""How reports read the roll-ups: filters, periods, counts and percentiles.
 
-Every figure is an aggregate over DayRollup rows selected by metric, day range and the
-filters, grouped in the database; what comes back is bounded by the periods and buckets,
-never by the number of cases.
+Every figure is an aggregate over roll-up rows selected by metric, dates and the filters,
+grouped in the database; what comes back is bounded by the periods and buckets, never by
+the number of cases. A range longer than two months reads its whole, ended months from
+MonthRollup and only the days around them from DayRollup.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
-from django.utils.translation import gettext as _
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
-from reports.models import DayRollup
+from reports.models import DayRollup, MonthRollup
 from reports.selectors import Scope
 
-DAY, WEEK, MONTH = "day", "week", "month"
+DAY, MONTH = "day", "month"
+DAILY_UP_TO = 62  # days: longer ranges are drawn per month
 
 
 @dataclass(frozen=True)
@@ -44,25 +45,15 @@ class ReportFilters:
 
 
 def grain(filters: ReportFilters) -> str:
-    """Bars per day up to a month, per week up to half a year, else per month."""
-    if filters.days <= 31:
-        return DAY
-    if filters.days <= 186:
-        return WEEK
-    return MONTH
+    """Bars per day up to two months, else per month."""
+    return DAY if filters.days <= DAILY_UP_TO else MONTH
 
 
 def period_start(day: date, size: str) -> date:
-    if size == WEEK:
-        return day - timedelta(days=day.weekday())
-    if size == MONTH:
-        return day.replace(day=1)
-    return day
+    return day.replace(day=1) if size == MONTH else day
 
 
 def period_end(start: date, size: str) -> date:
-    if size == WEEK:
-        return start + timedelta(days=6)
     if size == MONTH:
         following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
         return following - timedelta(days=1)
@@ -81,11 +72,7 @@ def periods(filters: ReportFilters) -> list[tuple[date, date]]:
 
 
 def period_label(first: date, last: date, size: str) -> str:
-    if size == DAY:
-        return first.isoformat()
-    if size == MONTH:
-        return first.strftime("%Y-%m")
-    return _("week of %(day)s") % {"day": first.isoformat()}
+    return first.strftime("%Y-%m") if size == MONTH else first.isoformat()
 
 
 def narrow(selected: QuerySet, filters: ReportFilters, scope: Scope) -> QuerySet:
@@ -104,6 +91,34 @@ def narrow(selected: QuerySet, filters: ReportFilters, scope: Scope) -> QuerySet
     return selected
 
 
+@dataclass
+class Selection:
+    """Roll-up rows in up to two parts: whole months (MonthRollup) and days (DayRollup)."""
+
+    days: QuerySet
+    months: QuerySet | None = None
+
+    def parts(self, size: str):
+        """(rows, the expression of their period) for each part."""
+        found = [(self.days, TruncMonth("day") if size == MONTH else F("day"))]
+        if self.months is not None:
+            found.append((self.months, F("month")))
+        return found
+
+
+def _whole_months(filters: ReportFilters, built: date | None) -> list[date]:
+    """The months that lie wholly inside the range and have month rows."""
+    if built is None or grain(filters) == DAY:
+        return []
+    months, month = [], filters.start.replace(day=1)
+    if month < filters.start:
+        month = period_end(month, MONTH) + timedelta(days=1)
+    while month <= built and period_end(month, MONTH) <= filters.end:
+        months.append(month)
+        month = period_end(month, MONTH) + timedelta(days=1)
+    return months
+
+
 def rows(
     metric: str | Iterable[str],
     filters: ReportFilters,
@@ -111,23 +126,32 @@ def rows(
     *,
     dated: bool = True,
     keys: Iterable[str] | None = None,
-) -> QuerySet[DayRollup]:
-    """The roll-up rows of a metric (or several) under the filters and the reader's scope."""
+    before: date | None = None,
+    built: date | None = None,
+) -> Selection:
+    """The roll-up rows of a metric (or several) under the filters and the reader's scope.
+
+    `dated` False: every day (before `before`, if given). `built`: the last month with
+    month rows (reports.rollup.months_built), for the ranges drawn per month.
+    """
     metrics = [metric] if isinstance(metric, str) else list(metric)
-    selected = DayRollup.objects.filter(metric__in=metrics)
-    if dated:
-        selected = selected.filter(day__gte=filters.start, day__lte=filters.end)
-    if keys is not None:
-        selected = selected.filter(key__in=list(keys))
-    return narrow(selected, filters, scope)
 
+    def selected(model):
+        found = model.objects.filter(metric__in=metrics)
+        if keys is not None:
+            found = found.filter(key__in=list(keys))
+        return narrow(found, filters, scope)
 
-def _period_expression(size: str):
-    if size == WEEK:
-        return TruncWeek("day")
-    if size == MONTH:
-        return TruncMonth("day")
-    return F("day")
+    days = selected(DayRollup)
+    if not dated:
+        return Selection(days.filter(day__lt=before) if before else days)
+    months = _whole_months(filters, built)
+    if not months:
+        return Selection(days.filter(day__gte=filters.start, day__lte=filters.end))
+    around = Q(day__gte=filters.start, day__lt=months[0])
+    around |= Q(day__gt=period_end(months[-1], MONTH), day__lte=filters.end)
+    in_months = selected(MonthRollup).filter(month__gte=months[0], month__lte=months[-1])
+    return Selection(days.filter(around), in_months)
 
 
 def _as_date(value) -> date:
@@ -136,17 +160,19 @@ def _as_date(value) -> date:
 
 
 def counts(
-    selected: QuerySet[DayRollup], *by: str, per_period: ReportFilters | None = None
+    selection: Selection, *by: str, per_period: ReportFilters | None = None
 ) -> dict[tuple, int]:
     """The count of facts for each value of `by` (and of the period, first, if asked)."""
-    names = list(by)
-    if per_period is not None:
-        selected = selected.annotate(period=_period_expression(grain(per_period)))
-        names = ["period", *names]
+    size = grain(per_period) if per_period is not None else DAY
     result: dict[tuple, int] = defaultdict(int)
-    for row in selected.values(*names).annotate(n=Sum("count")).order_by():
-        key = tuple(_as_date(row[n]) if n == "period" else row[n] for n in names)
-        result[key] += row["n"]
+    for part, period in selection.parts(size):
+        names = list(by)
+        if per_period is not None:
+            part = part.annotate(period=period)
+            names = ["period", *names]
+        for row in part.values(*names).annotate(n=Sum("count")).order_by():
+            key = tuple(_as_date(row[n]) if n == "period" else row[n] for n in names)
+            result[key] += row["n"]
     return result
 
 
@@ -199,22 +225,26 @@ class Distribution:
 
 
 def distributions(
-    selected: QuerySet[DayRollup], *by: str, per_period: ReportFilters | None = None
+    selection: Selection, *by: str, per_period: ReportFilters | None = None
 ) -> dict[tuple, Distribution]:
     """A Distribution for each value of `by` (and of the period, first, if asked)."""
-    names = list(by)
-    if per_period is not None:
-        selected = selected.annotate(period=_period_expression(grain(per_period)))
-        names = ["period", *names]
-    grouped = (
-        selected.values(*names, "bucket").annotate(n=Sum("count"), total=Sum("total")).order_by()
-    )
+    size = grain(per_period) if per_period is not None else DAY
     result: dict[tuple, Distribution] = defaultdict(Distribution)
-    for row in grouped:
-        if row["bucket"] is None:
-            continue
-        key = tuple(_as_date(row[n]) if n == "period" else row[n] for n in names)
-        result[key].add(row["bucket"], row["n"], row["total"])
+    for part, period in selection.parts(size):
+        names = list(by)
+        if per_period is not None:
+            part = part.annotate(period=period)
+            names = ["period", *names]
+        grouped = (
+            part.values(*names, "bucket")
+            .annotate(n=Sum("count"), sum_total=Sum("total"))
+            .order_by()
+        )
+        for row in grouped:
+            if row["bucket"] is None:
+                continue
+            key = tuple(_as_date(row[n]) if n == "period" else row[n] for n in names)
+            result[key].add(row["bucket"], row["n"], row["sum_total"])
     return result
 
 

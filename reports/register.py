@@ -22,7 +22,7 @@ from reports.selectors import Scope
 from tickets.labels import LABELS
 from tickets.models import DelayNotice, Resolution, Ticket
 
-PAGE_ROWS = 100
+PAGE_ROWS = 50
 BATCH = 2000
 
 

@@ -27,10 +27,11 @@ from django.utils import timezone
 
 from escalation.bulk import insert_rows
 from reports import facts
-from reports.models import CaseFact, DayRollup, FoldState
+from reports.models import CaseFact, DayRollup, FoldState, MonthRollup
 from tickets.models import TicketEvent
 
 FOLD = "facts"
+MONTHS = "months"  # its watermark: the first day of the last month with month rows
 # Events recorded this long before the watermark are read again (see the module's note).
 OVERLAP = timedelta(minutes=10)
 # One fold reads at most this much of the event history; a backlog takes several runs.
@@ -83,17 +84,22 @@ def write_facts(rows: list[tuple]) -> None:
         )
 
 
-def _stored(ticket_ids: Sequence[int]) -> dict[int, list[tuple]]:
-    stored: dict[int, list[tuple]] = {ticket_id: [] for ticket_id in ticket_ids}
-    for row in CaseFact.objects.filter(ticket_id__in=ticket_ids).values_list(*facts.FIELDS):
-        stored[row[0]].append(row)
+def _stored(ticket_ids: Sequence[int]) -> dict[int, list[tuple[int, tuple]]]:
+    """Each case's stored facts as (id, row)."""
+    stored: dict[int, list[tuple[int, tuple]]] = {ticket_id: [] for ticket_id in ticket_ids}
+    for fact_id, *row in CaseFact.objects.filter(ticket_id__in=ticket_ids).values_list(
+        "id", *facts.FIELDS
+    ):
+        stored[row[0]].append((fact_id, tuple(row)))
     return stored
 
 
 def refresh_cases(ticket_ids: Iterable[int], *, compare: bool = True) -> tuple[int, set[date]]:
     """Recompute these cases' facts; returns how many changed and the days that changed.
 
-    With `compare` False (a full rebuild into empty tables) nothing is read back first.
+    Only the facts that differ are written: those gone are deleted, the new ones inserted
+    (a case that got a reply gains one fact; the rest stay as they are). With `compare`
+    False (a full rebuild into an empty table) nothing is read back first.
     """
     changed_days: set[date] = set()
     changed = 0
@@ -101,21 +107,30 @@ def refresh_cases(ticket_ids: Iterable[int], *, compare: bool = True) -> tuple[i
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         new = facts.facts_for(batch)
-        old = _stored(batch) if compare else {ticket_id: [] for ticket_id in batch}
-        replace, rows = [], []
+        if not compare:
+            rows = [row for ticket_id in batch for row in new[ticket_id]]
+            write_facts(rows)
+            changed += sum(1 for ticket_id in batch if new[ticket_id])
+            continue
+        old = _stored(batch)
+        doomed, rows = [], []
         for ticket_id in batch:
-            before, after = Counter(old[ticket_id]), Counter(new[ticket_id])
+            after = Counter(new[ticket_id])
+            before = Counter(row for _id, row in old[ticket_id])
             if before == after:
                 continue
-            replace.append(ticket_id)
-            rows += new[ticket_id]
+            changed += 1
+            gone, added = before - after, after - before
             # A day changed if a fact on it appeared, went or moved.
-            changed_days |= {row[3] for row in (before - after) + (after - before)}
-        if replace:
-            if compare:
-                CaseFact.objects.filter(ticket_id__in=replace).delete()
-            write_facts(rows)
-            changed += len(replace)
+            changed_days |= {row[3] for row in (*gone, *added)}
+            for fact_id, row in old[ticket_id]:
+                if gone[row]:
+                    gone[row] -= 1
+                    doomed.append(fact_id)
+            rows += added.elements()
+        if doomed:
+            CaseFact.objects.filter(pk__in=doomed).delete()
+        write_facts(rows)
     return changed, changed_days
 
 
@@ -128,11 +143,25 @@ def _days_sql(days: Sequence[date] | None) -> tuple[str, list]:
 
 
 def recount_days(days: Iterable[date] | None) -> None:
-    """Count the facts of these days (all days: None) into their roll-up rows again."""
+    """Count the facts of these days (all days: None) into their roll-up rows again, and
+    the months they are in, where those have month rows."""
     if days is not None:
         days = sorted(set(days))
         if not days:
             return
+    _recount_day_rows(days)
+    built = months_built()
+    if built is None:
+        return
+    if days is None:
+        MonthRollup.objects.all().delete()
+        first = DayRollup.objects.order_by("day").values_list("day", flat=True).first()
+        recount_months(_months_between(first, built) if first else [])
+    else:
+        recount_months({d.replace(day=1) for d in days if d <= _last_day(built)})
+
+
+def _recount_day_rows(days: list[date] | None) -> None:
     chunks = [days[i : i + 200] for i in range(0, len(days), 200)] if days else [None]
     quote = connection.ops.quote_name
     table = quote(DayRollup._meta.db_table)
@@ -145,6 +174,67 @@ def recount_days(days: Iterable[date] | None) -> None:
             doomed.delete()
             select, params = _days_sql(chunk)
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+
+
+def _last_day(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = _last_day(month) + timedelta(days=1)
+    return months
+
+
+def months_built() -> date | None:
+    """The last month that has month rows (every month before it has them too)."""
+    mark = FoldState.objects.filter(name=MONTHS).values_list("watermark", flat=True).first()
+    return timezone.localdate(mark) if mark else None
+
+
+def recount_months(months: Iterable[date]) -> None:
+    """Count these months' day rows into their month rows again (one statement each)."""
+    quote = connection.ops.quote_name
+    table = quote(MonthRollup._meta.db_table)
+    names = ["month", *(name for name in _ROLLUP_FIELDS if name != "day")]
+    columns = ", ".join(quote(MonthRollup._meta.get_field(name).column) for name in names)
+    group = [name for name in _GROUP if name != "day"]
+    with connection.cursor() as cursor:
+        for month in sorted(set(months)):
+            MonthRollup.objects.filter(month=month).delete()
+            grouped = (
+                DayRollup.objects.filter(day__gte=month, day__lte=_last_day(month))
+                .values(*group)
+                .annotate(n=Sum("count"), sum_total=Sum("total"))
+            )
+            select, params = grouped.query.sql_with_params()
+            # The month is the first column: a constant in front of the grouped columns.
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT %s, g.* FROM ({select}) g",
+                [month, *params],
+            )
+
+
+def build_months(today: date) -> list[date]:
+    """Give every month that has ended its month rows, once (the month after the last
+    built, up to last month); returns the months built."""
+    last_complete = today.replace(day=1) - timedelta(days=1)
+    built = months_built()
+    if built is None:
+        first = DayRollup.objects.order_by("day").values_list("day", flat=True).first()
+        if first is None or first > last_complete:
+            return []
+        todo = _months_between(first, last_complete)
+    else:
+        todo = _months_between(_last_day(built) + timedelta(days=1), last_complete)
+    if not todo:
+        return []
+    recount_months(todo)
+    mark = timezone.make_aware(datetime.combine(todo[-1], datetime.min.time()))
+    FoldState.objects.update_or_create(name=MONTHS, defaults={"watermark": mark})
+    return todo
 
 
 def touched_cases(since: datetime, until: datetime) -> list[int]:
@@ -200,7 +290,19 @@ def fold_window(*, now: datetime) -> FoldResult:
     recount_days(result.days)
     state.watermark = result.until = until
     state.save(update_fields=["watermark"])
+    if result.until >= now:
+        # Caught up: a month that has just ended gets its month rows.
+        build_months(timezone.localdate(now))
     return result
+
+
+def _analyze() -> None:
+    """Fresh statistics for the tables a full rebuild refilled: without them PostgreSQL's
+    planner takes the facts table for empty and reads all of it for one case's facts."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (CaseFact, DayRollup, MonthRollup):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 @transaction.atomic
@@ -225,6 +327,8 @@ def rebuild(*, start: date | None = None, end: date | None = None) -> FoldResult
         result.cases = len(ids)
         result.changed, result.days = refresh_cases(ids, compare=False)
         recount_days(None)
+        build_months(timezone.localdate())
+        _analyze()
         return result
     if start is None or end is None or end < start:
         raise ValueError("A range needs a start and an end, the end not before the start.")

@@ -237,16 +237,40 @@ def test_bars_and_rows_link_down_to_the_queue_with_the_same_filters(week):
     assert row["link"].endswith("&team=verification")
 
 
-def test_long_ranges_are_drawn_per_week_and_per_month(week):
-    weeks = catalogue.build(
-        "volume", ReportFilters(date(2026, 3, 1), date(2026, 4, 30)), EVERYTHING
+def test_long_ranges_are_drawn_per_month(week):
+    two_months = catalogue.build(
+        "volume", ReportFilters(date(2026, 3, 1), date(2026, 5, 1)), EVERYTHING
     )
-    assert weeks.chart.labels[:2] == ["week of 2026-03-01", "week of 2026-03-02"]
-    assert weeks.chart.series[0].values[:2] == [0, 6]
-    months = catalogue.build(
-        "volume", ReportFilters(date(2026, 1, 1), date(2026, 12, 31)), EVERYTHING
-    )
+    assert two_months.chart.labels[:2] == ["2026-03-01", "2026-03-02"]  # 62 days: per day
+    year = ReportFilters(date(2026, 1, 1), date(2026, 12, 31))
+    months = catalogue.build("volume", year, EVERYTHING)
     assert months.chart.labels[2] == "2026-03" and months.chart.series[0].values[2] == 6
+
+
+def test_ended_months_read_from_month_rows_give_the_days_figures():
+    from reports import rollup
+    from reports.models import MonthRollup
+
+    dataset.build(fold_daily=True)
+    long_range = ReportFilters(date(2026, 2, 15), date(2026, 4, 20))
+    with time_machine.travel(dataset.at(6, 12), tick=False):
+        from_days = {
+            name: catalogue.build(name, long_range, EVERYTHING).as_dict()
+            for name in ("volume", "response-times", "complaints-handling", "satisfaction")
+        }
+    with time_machine.travel(date(2026, 4, 25), tick=False):
+        rollup.fold()  # caught up in a new month: March gets its month rows
+        assert rollup.months_built() == date(2026, 3, 1)
+        assert MonthRollup.objects.filter(month=date(2026, 3, 1)).exists()
+        for name, expected in from_days.items():
+            got = catalogue.build(name, long_range, EVERYTHING).as_dict()
+            assert got["summary"] == expected["summary"], name
+            assert got["tables"][0] == expected["tables"][0], name
+        # A month's rows follow its days: a rebuild gives the same.
+        before = sorted(MonthRollup.objects.values_list("metric", "key", "count", "bucket"))
+        rollup.rebuild()
+        after = sorted(MonthRollup.objects.values_list("metric", "key", "count", "bucket"))
+        assert after == before
 
 
 def test_facts_follow_the_outcome_groups_of_article_8():
