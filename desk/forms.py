@@ -104,13 +104,15 @@ class QueueFilterForm(forms.Form):
         label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [
             ("", _("Any")),
             *((c.code, c.name) for c in Category.objects.all()),
         ]
-        self.fields["team"].choices = [("", _("Any")), *Team.objects.values_list("code", "name")]
+        # The queue page has its teams already (its rows name them): no query of its own.
+        teams = Team.objects.all() if teams is None else teams
+        self.fields["team"].choices = [("", _("Any")), *((t.code, t.name) for t in teams)]
 
     def clean_view(self):
         return self.cleaned_data["view"] or "mine"

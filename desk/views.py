@@ -64,7 +64,8 @@ def _url(request, **changes) -> str:
 @staff_page
 @require_GET
 def queue(request):
-    form = QueueFilterForm(request.GET)
+    teams = list(Team.objects.all())
+    form = QueueFilterForm(request.GET, teams=teams)
     filters = form.filters()
     now = timezone.now()
     page = queue_page(
@@ -74,7 +75,6 @@ def queue(request):
         size=QUEUE_PAGE_SIZE,
         now=now,
     )
-    teams = list(Team.objects.all())
     counts = queue_counts(request.user, now=now)
     context = {
         "form": form,

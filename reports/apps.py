@@ -10,7 +10,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # The customer's case page (tickets, below) asks for a rating this way.
-        from reports.views import rating_part
+        from django.contrib.auth.signals import user_logged_in
+
+        from reports.views import rating_part, remember_reader
         from tickets.case_page import add_part
 
         add_part(rating_part)
+        user_logged_in.connect(remember_reader, dispatch_uid="reports.remember_reader")

@@ -155,7 +155,7 @@ def rows(
 
 
 def _as_date(value) -> date:
-    # TruncWeek/TruncMonth of a DateField give dates; some backends hand back datetimes.
+    # TruncMonth of a DateField gives a date; some backends hand back a datetime.
     return value.date() if hasattr(value, "date") else value
 
 

@@ -45,6 +45,16 @@ def reports_page(view):
     return wrapper
 
 
+READER = "reads_reports"
+
+
+def remember_reader(sender, request, user, **kwargs) -> None:
+    """At sign-in: does this person read reports? The navigation shows the link from the
+    session, so no staff page asks the database again (the reports pages check afresh)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[READER] = report_scope(user) is not None
+
+
 def _result_context(result: Result) -> dict:
     return {
         "result": result,

@@ -1,7 +1,6 @@
 from django import template
 
 from reports import formats
-from reports.selectors import report_scope
 
 register = template.Library()
 
@@ -15,8 +14,3 @@ def report_value(value, kind):
 @register.filter
 def cell(row: dict, key: str):
     return row.get(key)
-
-
-@register.filter
-def reads_reports(user) -> bool:
-    return report_scope(user) is not None

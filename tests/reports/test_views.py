@@ -195,3 +195,10 @@ def test_an_admin_downloads_the_case_files_of_a_period(client, week, settings):
     assert 'id="records-too-many"' in client.get(url, RANGE).content.decode()
     assert client.get(url, {**RANGE, "download": "1"}).status_code == 200
     assert "text/html" in client.get(url, {**RANGE, "download": "1"})["Content-Type"]
+
+
+def test_the_navigation_links_to_reports_for_their_readers_only(client):
+    for user, shown in ((lead_of("funding"), True), (admin(), True), (AgentFactory(), False)):
+        login_verified(client, user)
+        page = client.get(reverse("staff:queue")).content.decode()
+        assert ('id="nav-reports"' in page) is shown
