@@ -24,6 +24,7 @@ run: install
 	$(UV) run --no-sync python manage.py seed_mail
 	$(UV) run --no-sync python manage.py seed_helpcenter
 	$(UV) run --no-sync python manage.py seed_desk
+	$(UV) run --no-sync python manage.py seed_reports
 	@echo "Redress is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, worker, beat and mail listener)"
 	@echo "Inbound mail: SMTP on 127.0.0.1:$${REDRESS_SMTP_PORT:-2525}; the reply address to use is in the mails under var/mail/"
 	REDRESS_PORT=$(PORT) REDRESS_SITE_URL=http://127.0.0.1:$(PORT) REDRESS_OFFICIAL_DOMAIN=127.0.0.1:$(PORT) \

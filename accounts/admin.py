@@ -129,4 +129,4 @@ class AccountEventAdmin(ReadOnlyAdmin):
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
-    filter_horizontal = ["members"]
+    filter_horizontal = ["members", "leads"]

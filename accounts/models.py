@@ -106,6 +106,19 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
     )
+    # A team lead (DESIGN.md) is an agent or officer who also reads the team's reports and
+    # is alerted on its low satisfaction scores and its cases near the final-decision
+    # deadline. Admins choose them here; they need not work the team's queue themselves.
+    leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="led_teams",
+        blank=True,
+        verbose_name=_("team leads"),
+        help_text=_(
+            "Staff who read this team's reports and are alerted on its low satisfaction "
+            "scores and its cases near the final-decision deadline."
+        ),
+    )
     round_robin = models.BooleanField(
         _("hand out new cases round-robin"),
         default=False,

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts
 from escalation.api.views import CaseLifecycleViewSet
 from helpcenter.api.views import ArticleViewSet, SuggestView
+from reports.api.views import CaseRatingViewSet, ReportView
 from sla.api.views import SLAPolicyViewSet
 from tickets.api import views as tickets
 
@@ -14,6 +15,8 @@ router.register("categories", tickets.CategoryViewSet, basename="category")
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
 # The upper tiers' actions on the same paths: tickets/{reference}/appeal/ and the like.
 router.register("tickets", CaseLifecycleViewSet, basename="ticket-lifecycle")
+# The customer's rating of a resolution: tickets/{reference}/rate/ (reports).
+router.register("tickets", CaseRatingViewSet, basename="ticket-rating")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 router.register("help/articles", ArticleViewSet, basename="help-article")
 
@@ -27,5 +30,6 @@ urlpatterns = [
         name="attachment-download",
     ),
     path("help/suggest/", SuggestView.as_view(), name="help-suggest"),
+    path("reports/<slug:name>/", ReportView.as_view(), name="report"),
     *router.urls,
 ]

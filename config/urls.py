@@ -24,6 +24,8 @@ urlpatterns = [
     # Providers' inbound webhooks (django-anymail), e.g. /anymail/postmark/inbound/.
     path("anymail/", include("anymail.urls")),
     path("help/", include("helpcenter.urls")),
+    # The reports area (/staff/reports/) and the rating pages (/tickets/<ref>/rate/…).
+    path("", include("reports.urls")),
     path(
         "attachments/<uuid:attachment_id>/download/",
         ticket_views.attachment_download,

@@ -89,6 +89,7 @@ class QueueFilterForm(forms.Form):
     )
     tier = ChoicesFilter(label=_("Tier"), choices=Tier.choices)
     category = ChoicesFilter(label=_("Category"), choices=[])
+    team = ChoicesFilter(label=_("Team"), choices=[])
     priority = ChoicesFilter(label=_("Priority"), choices=Priority.choices)
     channel = ChoicesFilter(label=_("Channel"), choices=Channel.choices)
     assignee = forms.CharField(
@@ -106,12 +107,15 @@ class QueueFilterForm(forms.Form):
         label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [
             ("", _("Any")),
             *((c.code, c.name) for c in Category.objects.all()),
         ]
+        # The queue page has its teams already (its rows name them): no query of its own.
+        teams = Team.objects.all() if teams is None else teams
+        self.fields["team"].choices = [("", _("Any")), *((t.code, t.name) for t in teams)]
 
     def clean_view(self):
         return self.cleaned_data["view"] or "mine"
@@ -135,6 +139,7 @@ class QueueFilterForm(forms.Form):
             category=data.get("category", []),
             priority=data.get("priority", []),
             channel=data.get("channel", []),
+            team=data.get("team", []),
             assignee=data.get("assignee", ""),
             created_from=_day_start(data["created_from"]) if data.get("created_from") else None,
             # The whole last day counts: up to the start of the day after.
@@ -333,6 +338,19 @@ class EscalateForm(forms.Form):
         label=_("Why it goes up a tier"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DelayNoticeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the decision takes longer (the customer reads this)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    expected_by = forms.DateField(
+        label=_("Decision expected by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 

@@ -34,6 +34,8 @@ VIEWS = {
     "breaching_soon": _("Breaching soon"),
     "breached": _("Breached"),
     "waiting": _("Waiting on customer"),
+    # The regulator's clock (tickets.regulator): no final decision, and its deadline passed.
+    "past_decision": _("Past the final-decision deadline"),
     Tier.SUPPORT.value: Tier.SUPPORT.label,
     Tier.APPEAL_CENTER.value: Tier.APPEAL_CENTER.label,
     Tier.DISPUTE_COMMITTEE.value: Tier.DISPUTE_COMMITTEE.label,
@@ -50,6 +52,7 @@ def _view_filter(view: str, user: User, now: datetime, teams=None) -> Q:
         "breaching_soon": Q(escalation_due_at__gte=now, escalation_due_at__lt=now + BREACHING_SOON),
         "breached": Q(last_breach_at__isnull=False),
         "waiting": Q(),
+        "past_decision": Q(final_decision_at__isnull=True, final_decision_due_at__lte=now),
     }.get(view, Q(tier=view))
 
 
@@ -70,6 +73,7 @@ class QueueFilters:
     category: list[str] = field(default_factory=list)
     priority: list[str] = field(default_factory=list)
     channel: list[str] = field(default_factory=list)
+    team: list[str] = field(default_factory=list)  # team codes
     assignee: str = ""  # "me", "none" or a staff email
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -90,6 +94,8 @@ def queue_tickets(
             tickets = tickets.filter(**{f"{name}__in": values})
     if filters.category:
         tickets = tickets.filter(category__code__in=filters.category)
+    if filters.team:
+        tickets = tickets.filter(team__code__in=filters.team)
     if filters.assignee == "me":
         tickets = tickets.filter(assignee=user)
     elif filters.assignee == "none":

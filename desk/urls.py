@@ -32,6 +32,9 @@ urlpatterns = [
     path("tickets/<str:reference>/priority/", workbench.ticket_priority, name="priority"),
     path("tickets/<str:reference>/category/", workbench.ticket_category, name="category"),
     path("tickets/<str:reference>/merge/", workbench.ticket_merge, name="merge"),
+    path(
+        "tickets/<str:reference>/delay-notice/", workbench.ticket_delay_notice, name="delay_notice"
+    ),
     path("tickets/<str:reference>/presence/", workbench.ticket_presence, name="presence"),
     path("tickets/<str:reference>/canned/", workbench.ticket_canned, name="canned"),
     *upper_tiers.staff_patterns,

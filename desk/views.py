@@ -73,12 +73,13 @@ def _bulk_actions(user: User) -> list[str]:
 @staff_page
 @require_GET
 def queue(request):
+    teams = list(Team.objects.all())
     now = timezone.now()
     counts = queue_counts(request.user, now=now)
     query = request.GET.copy()
     if not query.get("view"):
         query["view"] = first_view_with_cases(counts)
-    form = QueueFilterForm(query)
+    form = QueueFilterForm(query, teams=teams)
     filters = form.filters()
     page = queue_page(
         request.user,
@@ -87,7 +88,6 @@ def queue(request):
         size=QUEUE_PAGE_SIZE,
         now=now,
     )
-    teams = list(Team.objects.all())
     context = {
         "form": form,
         "view": filters.view,

@@ -31,6 +31,7 @@ from desk.forms import (
     AssignForm,
     CategoryForm,
     ClaimForm,
+    DelayNoticeForm,
     EscalateForm,
     MergeForm,
     MessageForm,
@@ -134,8 +135,15 @@ MERGE = Action(
     gettext_lazy("Merge and close this case"),
     danger=True,
 )
+DELAY_NOTICE = Action(
+    "delay_notice",
+    "delay_notice",
+    DelayNoticeForm,
+    gettext_lazy("Delay notice"),
+    gettext_lazy("Send the delay notice"),
+)
 COMPOSE_ACTIONS = (REPLY, NOTE, REQUEST_INFO)
-SIDE_ACTIONS = (ASSIGN, PRIORITY, CATEGORY, PROPOSE, ESCALATE, REJECT, MERGE)
+SIDE_ACTIONS = (ASSIGN, PRIORITY, CATEGORY, PROPOSE, ESCALATE, DELAY_NOTICE, REJECT, MERGE)
 
 
 def _sla_timers(ticket: Ticket) -> list[dict]:
@@ -254,6 +262,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         ),
         "bounce": mail_selectors.bounce_for(ticket.customer.email),
         "sent_back": sent_back,
+        "delay_notices": ticket.delay_notices.select_related("recorded_by"),
         "other_cases": selectors.tickets_visible_to(user)
         .filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
@@ -579,6 +588,23 @@ def ticket_category(request, reference):
             ticket=ticket, actor=request.user, category=data["category"], reason=data["reason"]
         ),
         _("Category changed."),
+    )
+
+
+@staff_page
+@require_POST
+def ticket_delay_notice(request, reference):
+    return _act(
+        request,
+        reference,
+        DELAY_NOTICE,
+        lambda ticket, data: services.ticket_record_delay_notice(
+            ticket=ticket,
+            actor=request.user,
+            reason=data["reason"],
+            expected_by=data["expected_by"],
+        ),
+        _("Delay notice sent to the customer."),
     )
 
 

@@ -126,6 +126,13 @@ def _case_data(ticket: Ticket, user) -> dict:
         "filed_at": ticket.created_at,
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
+        # The regulator's clock (tickets.regulator) and what the customer was told of it.
+        "final_decision_due_at": ticket.final_decision_due_at,
+        "final_decision_at": ticket.final_decision_at,
+        "delay_notices": [
+            {"sent_at": n.created_at, "reason": n.reason, "expected_by": n.expected_by}
+            for n in ticket.delay_notices.all()
+        ],
         "fields": {
             "occurred_at": ticket.occurred_at,
             "asset": ticket.asset.code if ticket.asset_id else None,

@@ -20,7 +20,7 @@ from evidence.files import check_files
 from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
 from sla import clock
-from tickets import authority, search, transitions
+from tickets import authority, regulator, search, transitions
 from tickets import services as tickets
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import EventKind, Message, Resolution, Status, Ticket, TicketEvent, Tier
@@ -141,7 +141,8 @@ def resolution_accept(*, ticket: Ticket, actor=None) -> Ticket:
     tickets.set_status(ticket, actor, Status.RESOLVED)
     ticket.resolved_at = now
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_APPEAL_WINDOW_DAYS)
-    changed = tickets.clock_tick(ticket, tickets.stop_resolved, now=now)
+    regulator.stop(ticket, now)
+    changed = [*tickets.clock_tick(ticket, tickets.stop_resolved, now=now), *regulator.FIELDS]
     _close_open_appeal(ticket, now)
     ticket.save(update_fields=["status", "resolved_at", "lifecycle_due_at", "updated_at", *changed])
     outbox.enqueue(NOTIFY, "resolution_accepted", resolution.pk)
@@ -203,6 +204,8 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     )
     TicketEvent.objects.bulk_create(events)
     ticket.lifecycle_due_at = None
+    # An appealed rejection was not the final decision: the deadline runs again.
+    regulator.reopen(ticket, now)
     ticket.save(
         update_fields=[
             "tier",
@@ -211,6 +214,7 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
             "lifecycle_due_at",
             "updated_at",
             *clock.SLA_FIELDS,
+            *regulator.FIELDS,
         ]
     )
     search.reindex(ticket.pk)
@@ -412,7 +416,8 @@ def decision_publish(*, ticket: Ticket, member, rationale: str, remedy: str = ""
     tickets.set_status(ticket, None, Status.CLOSED, reason="committee_decision")
     ticket.closed_at = ticket.resolved_at = now
     ticket.lifecycle_due_at = None
-    changed = tickets.clock_tick(ticket, tickets.stop_resolved, now=now)
+    regulator.stop(ticket, now)
+    changed = [*tickets.clock_tick(ticket, tickets.stop_resolved, now=now), *regulator.FIELDS]
     _close_open_appeal(ticket, now)
     ticket.save(
         update_fields=[

@@ -49,9 +49,13 @@ class SweepResult:
     lifecycle: list[int] = field(default_factory=list)
     # Cases that reached the committee in this batch: each needs a panel drawn.
     to_committee: list[int] = field(default_factory=list)
+    # Cases close to the regulator's final-decision deadline (tickets.regulator).
+    decision_warned: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.escalated or self.alerted or self.warned or self.lifecycle)
+        return bool(
+            self.escalated or self.alerted or self.warned or self.lifecycle or self.decision_warned
+        )
 
 
 def _lock_due(column: str, now: datetime, batch_size: int, **conditions):
@@ -150,6 +154,38 @@ def warn_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 500) 
     return result
 
 
+def decision_warning_batch(*, now: datetime, batch_size: int = 500) -> SweepResult:
+    """Warn once per case that its final decision is due soon (the regulator's clock).
+
+    The warning column is cleared in the same transaction, so a case is warned once; a
+    case decided meanwhile has no warning left (tickets.regulator.stop clears it).
+    """
+    result = SweepResult()
+    with transaction.atomic():
+        due = list(
+            _lock_due("final_decision_warning_at", now, batch_size).values_list(
+                "id", "final_decision_at", named=True
+            )
+        )
+        if not due:
+            return result
+        Ticket.objects.filter(pk__in=[ticket.id for ticket in due]).update(
+            final_decision_warning_at=None
+        )
+        written = timezone.now()
+        result.decision_warned = [ticket.id for ticket in due if ticket.final_decision_at is None]
+        insert_rows(
+            TicketEvent,
+            _EVENT_FIELDS,
+            [
+                (ticket_id, None, EventKind.DECISION_WARNING, "", "", "", "", {}, True, written)
+                for ticket_id in result.decision_warned
+            ],
+        )
+        _notify(result)
+    return result
+
+
 def _notify(result: SweepResult) -> None:
     """Record the batch's news and panel draws in its transaction; `sweep` sends them.
 
@@ -162,6 +198,7 @@ def _notify(result: SweepResult) -> None:
             (NOTIFY, ("last_tier_breached", result.alerted)),
             (NOTIFY, ("deadline_close", result.warned)),
             ("escalation.tasks.draw_panels", (result.to_committee,)),
+            (NOTIFY, ("decision_due", result.decision_warned)),
         )
         if args[-1]
     ]
@@ -227,6 +264,7 @@ def sweep(
     batches = (
         lambda: escalate_batch(now=now, book=book, batch_size=batch_size),
         lambda: warn_batch(now=now, book=book, batch_size=batch_size),
+        lambda: decision_warning_batch(now=now, batch_size=batch_size),
         lambda: lifecycle_batch(now=now),
     )
     for batch in batches:
@@ -238,6 +276,7 @@ def sweep(
             total.alerted += result.alerted
             total.warned += result.warned
             total.lifecycle += result.lifecycle
+            total.decision_warned += result.decision_warned
     panel_retry_batch(now=now)
     # One send for every batch's messages; if the broker is down they wait for the relay.
     outbox.relay()

@@ -17,6 +17,7 @@ def sla_sweep() -> dict:
         "alerted": len(result.alerted),
         "warned": len(result.warned),
         "lifecycle": len(result.lifecycle),
+        "decision_warned": len(result.decision_warned),
     }
 
 

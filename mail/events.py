@@ -265,15 +265,48 @@ def decision_published(panel_id: int) -> list[Outgoing]:
     ]
 
 
+def _leads(ticket: Ticket, leads: dict[int, list]) -> list:
+    """The active leads of the case's team (accounts.Team.leads), looked up once per team."""
+    if ticket.team_id is None:
+        return []
+    if ticket.team_id not in leads:
+        leads[ticket.team_id] = list(ticket.team.leads.filter(is_active=True).order_by("pk"))
+    return leads[ticket.team_id]
+
+
 @event
 def last_tier_breached(ticket_ids: list[int]) -> list[Outgoing]:
-    """No tier above the committee: the admins, who lead it, are told (once per breach)."""
-    admins = list(_admins())
+    """No tier above the committee: its team's leads and the admins are told (once per breach)."""
+    admins, leads = list(_admins()), {}
     outgoing = []
     for ticket in _tickets(ticket_ids):
+        people = list({p.pk: p for p in [*_leads(ticket, leads), *admins]}.values())
         breached = ",".join(sorted(ticket.sla_breached))
         key = f"last_tier_breached:{ticket.pk}:{ticket.tier}:{breached}"
-        outgoing += _staff(key, "last_tier_breach", "committee_breached", admins, ticket)
+        outgoing += _staff(key, "last_tier_breach", "committee_breached", people, ticket)
+    return outgoing
+
+
+@event
+def decision_due(ticket_ids: list[int]) -> list[Outgoing]:
+    """The regulator's final-decision deadline is near: whoever works the case and its
+    team's leads (once per case: the sweep warns once)."""
+    outgoing, teams, leads = [], {}, {}
+    for ticket in _tickets(ticket_ids):
+        if ticket.assignee_id:
+            workers = [ticket.assignee]
+        elif ticket.team_id:
+            if ticket.team_id not in teams:
+                teams[ticket.team_id] = list(
+                    ticket.team.members.filter(is_active=True).order_by("pk")
+                )
+            workers = teams[ticket.team_id]
+        else:
+            workers = []
+        people = list({p.pk: p for p in [*workers, *_leads(ticket, leads)]}.values())
+        outgoing += _staff(
+            f"decision_due:{ticket.pk}", "decision_due", "decision_due", people, ticket
+        )
     return outgoing
 
 

@@ -47,6 +47,9 @@ KINDS = {
         Kind("deadline_close", _("A case of yours is close to its deadline"), STAFF),
         Kind("last_tier_breach", _("A case missed a deadline at the last tier"), STAFF),
         Kind("panel_waiting", _("A case waits for independent committee members"), STAFF),
+        Kind("decision_due", _("A case of yours is near its final-decision deadline"), STAFF),
+        Kind("low_score", _("A customer of your team gave a low satisfaction score"), STAFF),
+        Kind("summary", _("Weekly and monthly summaries of the reports"), STAFF),
     )
 }
 

@@ -28,7 +28,12 @@ from mail.kinds import CUSTOMER, KINDS
 from tickets.models import Ticket
 
 
-def _send(outgoing: list[compose.Outgoing]) -> int:
+def send(outgoing: list[compose.Outgoing]) -> int:
+    """Record these mails once each (by their keys) and try to send them now.
+
+    For the apps above mail that compose their own (reports), from a task of theirs: what
+    the mail server does not take now, the beat retries (mail.delivery).
+    """
     with transaction.atomic():
         ids = compose.record(outgoing)
     return delivery.deliver(ids=ids)
@@ -37,7 +42,7 @@ def _send(outgoing: list[compose.Outgoing]) -> int:
 @shared_task(ignore_result=True)
 def notify(event: str, *args) -> int:
     """Mail whoever `event` concerns (mail/events.py); a second run sends nothing more."""
-    return _send(events.EVENTS[event](*args))
+    return send(events.EVENTS[event](*args))
 
 
 @shared_task(ignore_result=True)
@@ -52,7 +57,7 @@ def notify_customer(
         name: parse_datetime(value) if name.endswith("_at") and isinstance(value, str) else value
         for name, value in (context or {}).items()
     }
-    return _send(
+    return send(
         [
             compose.Outgoing(f"{kind}:{key}", kind, template or kind, t.customer, t, context)
             for t in ticket

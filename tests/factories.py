@@ -147,3 +147,18 @@ def set_price(code: str, price: str, by: User | None = None):
     return asset_price_set(
         asset=Asset.objects.get(code=code), price=price, actor=by or admin_user()
     )
+
+
+def committee_decides(ticket, members, decision: str, rationale: str, remedy: str = ""):
+    """Every member votes `decision`; the member who drafts it then publishes the decision."""
+    from escalation import services as lifecycle
+    from escalation.models import Panel
+
+    for member in members:
+        lifecycle.vote_cast(
+            ticket=ticket, member=member, decision=decision, rationale=rationale, remedy=remedy
+        )
+    drafter = Panel.objects.filter(ticket=ticket).latest("created_at").drafter
+    return lifecycle.decision_publish(
+        ticket=ticket, member=drafter, rationale=rationale, remedy=remedy
+    )

@@ -48,6 +48,8 @@ WORK = frozenset(
         "change_priority",
         "change_category",
         "merge",
+        # Telling the customer the final decision takes longer (the regulator's clock).
+        "delay_notice",
         # Taking a complaint by phone or social media files a support case for the customer.
         "file_for_customer",
     }

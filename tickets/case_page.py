@@ -92,6 +92,7 @@ def case_context(request, ticket: Ticket, *, reply_form=None, appeal_form=None) 
         "conversation": selectors.ticket_messages_for(customer, ticket),
         "attachments": selectors.ticket_attachments_for(customer, ticket),
         "events": selectors.ticket_events_for(customer, ticket),
+        "delay_notices": ticket.delay_notices.all(),
         "reply_form": reply_form or ReplyForm(),
         "actions": allowed_actions(ticket, CUSTOMER),
         "evidence_fields": [

@@ -209,6 +209,21 @@ class Category(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
+    # The regulator's clock (tickets/regulator.py): the default comes from the settings.
+    final_decision_days = models.PositiveSmallIntegerField(
+        _("final decision within (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for the default (REDRESS_FINAL_DECISION_DAYS, two months)."),
+    )
+    final_decision_pauses = models.BooleanField(
+        _("waiting on the customer extends the final-decision deadline"),
+        default=False,
+        help_text=_(
+            "When ticked, the time between a request for information and the customer's "
+            "answer is added to the deadline."
+        ),
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -381,6 +396,12 @@ class Ticket(models.Model):
     # resolved or rejected case closes when its appeal window ends. The sweep scans it.
     lifecycle_due_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The regulator's clock (tickets/regulator.py), beside the SLA: the final decision is
+    # due two months after filing; a final outcome stops it. The sweep warns once at
+    # `final_decision_warning_at`, scanning a partial index of the cases still to warn.
+    final_decision_due_at = models.DateTimeField(_("final decision due"), null=True, blank=True)
+    final_decision_warning_at = models.DateTimeField(null=True, blank=True)
+    final_decision_at = models.DateTimeField(_("final decision at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -446,6 +467,11 @@ class Ticket(models.Model):
                 name="queue_breached",
                 condition=Q(status__in=OPEN_STATUSES, last_breach_at__isnull=False),
             ),
+            models.Index(
+                fields=["final_decision_warning_at"],
+                name="ticket_decision_warning",
+                condition=Q(final_decision_warning_at__isnull=False),
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["reference"], name="ticket_reference")]
 
@@ -464,6 +490,12 @@ class Ticket(models.Model):
     def desk_owes_reply(self) -> bool:
         """The SLA clock runs: in the other statuses the customer owes an answer or it is over."""
         return self.status in CLOCK_RUNNING
+
+    @property
+    def past_final_decision(self) -> bool:
+        """No final decision yet, and the regulator's deadline has passed."""
+        due = self.final_decision_due_at
+        return self.final_decision_at is None and due is not None and due <= timezone.now()
 
 
 class TicketSearch(models.Model):
@@ -586,6 +618,31 @@ class Resolution(models.Model):
 
 # Proposals the customer never saw: waiting for the second person, or sent back by them.
 STAFF_ONLY_PROPOSALS = (Resolution.State.PENDING_APPROVAL, Resolution.State.SENT_BACK)
+
+
+class DelayNotice(models.Model):
+    """The desk cannot decide by the final-decision deadline: why, and when to expect it.
+
+    Sent to the customer in their language, shown on the case page and in the case file.
+    Like evidence, a notice is added, never changed.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="delay_notices")
+    reason = models.TextField(_("reason"))
+    expected_by = models.DateField(_("decision expected by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="delaynotice_ticket_time")]
+        verbose_name = _("delay notice")
+        verbose_name_plural = _("delay notices")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.expected_by}"
 
 
 class CannedReply(models.Model):
@@ -741,6 +798,10 @@ class EventKind(models.TextChoices):
     # A supervisor opened a case outside their teams and tiers (tickets.selectors).
     ACCESS = "access", _("Opened outside scope")
     LINKED = "linked", _("Linked to another case")
+    DELAY_NOTICE = "delay_notice", _("Delay notice sent")
+    DECISION_WARNING = "decision_warning", _("Final-decision deadline near")
+    # The customer rated (or re-rated) a resolution: reports records the scores.
+    RATED = "rated", _("Rating given")
 
 
 class TicketEventQuerySet(models.QuerySet):
@@ -789,6 +850,9 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_time"),
             models.Index(fields=["actor"], name="event_actor", condition=Q(actor__isnull=False)),
+            # The reports' fold reads the events recorded since it last ran (append-only:
+            # each event adds one entry, and no update ever rewrites one).
+            models.Index(fields=["created_at"], name="event_time"),
         ]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")

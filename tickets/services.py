@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -32,7 +32,7 @@ from evidence.secret_guard import refuse_secrets
 from outbox import relay as outbox
 from sla import clock
 from sla.models import SLARecord
-from tickets import authority, search, transitions
+from tickets import authority, regulator, search, transitions
 from tickets.catalogue import catalogue
 from tickets.exceptions import DuplicateTicket, NotAllowed
 from tickets.formatting import amount_text
@@ -40,6 +40,7 @@ from tickets.models import (
     Attachment,
     Category,
     Channel,
+    DelayNotice,
     EventKind,
     IdempotencyKey,
     Message,
@@ -238,6 +239,7 @@ def ticket_file(
     )
     clock.start_tier(ticket, now, clock.PolicyBook.load())
     ticket._correction_by = filed_by.pk if on_behalf and on_behalf.correction else None
+    regulator.start(ticket, now, category)
     for _attempt in range(5):
         ticket.reference = new_reference()
         try:
@@ -258,6 +260,7 @@ def ticket_file(
         category=category.code,
         priority=ticket.priority,
         first_response_due_at=ticket.first_response_due_at.isoformat(),
+        final_decision_due_at=ticket.final_decision_due_at.isoformat(),
         sla_policy=ticket.sla_policy.name,
         **({"follows": follows.reference} if follows else {}),
     )
@@ -377,15 +380,17 @@ def ticket_add_message(
 
     changed = ["updated_at"]
     if kind == CUSTOMER:
+        now = timezone.now()
         steps = [clock.customer_wrote]
         if ticket.status == Status.PENDING_CUSTOMER:
             # The customer answered what the desk asked: the case is back with the desk,
             # and the clock resumes with the paused time credited.
             transitions.check(ticket, "customer_answer", CUSTOMER)
             set_status(ticket, author, Status.OPEN)
-            changed.append("status")
+            changed += ["status", *regulator.FIELDS]
+            regulator.credit_wait(ticket, ticket.sla_paused_at, now)
             steps = [clock.resume, clock.customer_wrote]
-        changed += clock_tick(ticket, *steps)
+        changed += clock_tick(ticket, *steps, now=now)
     elif not internal:
         changed += clock_tick(ticket, clock.staff_replied)
     ticket.save(update_fields=changed)
@@ -696,10 +701,13 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     now = timezone.now()
     # The customer may appeal a rejection until the window ends; then the case closes.
     ticket.lifecycle_due_at = now + timedelta(days=settings.REDRESS_APPEAL_WINDOW_DAYS)
+    # The rejection is the final decision unless the customer appeals it in time.
+    regulator.stop(ticket, now)
     changed = [
         "status",
         "updated_at",
         "lifecycle_due_at",
+        *regulator.FIELDS,
         *clock_tick(ticket, clock.staff_replied, stop_unresolved, now=now),
     ]
     ticket.save(update_fields=changed)
@@ -867,7 +875,9 @@ def ticket_merge(*, ticket: Ticket, actor: User, into: Ticket) -> Ticket:
     now = timezone.now()
     ticket.merged_into = into
     ticket.closed_at = now
-    changed = clock_tick(ticket, stop_unresolved, now=now)
+    # The complaint goes on in the case it was merged into, under that case's deadline.
+    regulator.stop(ticket, now)
+    changed = [*clock_tick(ticket, stop_unresolved, now=now), *regulator.FIELDS]
     ticket.save(update_fields=["status", "merged_into", "closed_at", "updated_at", *changed])
     into.save(update_fields=["updated_at"])
     return ticket
@@ -889,3 +899,58 @@ def ticket_open_anyway(*, ticket: Ticket, actor: User, reason: str) -> TicketEve
             code="required",
         )
     return _record(ticket, actor, EventKind.ACCESS, internal=True, reason=reason[:500])
+
+
+def _noon_utc(day) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+@transaction.atomic
+def ticket_record_delay_notice(
+    *, ticket: Ticket, actor: User, reason: str, expected_by
+) -> DelayNotice:
+    """The desk cannot decide by the final-decision deadline: tell the customer why and when.
+
+    The deadline itself stays (the regulator counts from filing); the customer is mailed
+    the notice in their language once it commits.
+    """
+    ticket = _lock(ticket)
+    require_staff(ticket, actor, "delay_notice")
+    reason = reason.strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Tell the customer why the decision takes longer.")
+    today = timezone.localdate()
+    due = ticket.final_decision_due_at
+    if expected_by is None:
+        errors["expected_by"] = _("Give the date by which the customer can expect the decision.")
+    elif expected_by <= today:
+        errors["expected_by"] = _("The expected date must be in the future.")
+    elif due is not None and expected_by <= timezone.localdate(due):
+        errors["expected_by"] = _(
+            "The expected date must be after the final-decision deadline (%(due)s)."
+        ) % {"due": timezone.localdate(due).isoformat()}
+    if errors:
+        raise ValidationError(errors)
+    notice = DelayNotice.objects.create(
+        ticket=ticket, reason=reason, expected_by=expected_by, recorded_by=actor
+    )
+    _record(
+        ticket,
+        actor,
+        EventKind.DELAY_NOTICE,
+        notice=notice.pk,
+        reason=reason,
+        expected_by=expected_by.isoformat(),
+    )
+    ticket.save(update_fields=["updated_at"])
+
+    outbox.enqueue(
+        "mail.tasks.notify_customer",
+        ticket.pk,
+        "delay_notice",
+        str(notice.pk),
+        # A date at noon UTC reads as the same day in every time zone of the customers.
+        {"reason": notice.reason, "expected_at": _noon_utc(notice.expected_by).isoformat()},
+    )
+    return notice

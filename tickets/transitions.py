@@ -62,6 +62,8 @@ TRANSITIONS: dict[str, Move] = {
     "close_after_window": _move((Status.RESOLVED, Status.REJECTED), Status.CLOSED, {SYSTEM}),
     # A duplicate is closed into the case that carries on; its history stays readable.
     "merge": _move(_LIVE, Status.CLOSED, {STAFF}),
+    # The final decision will be late: the customer is told why and when (tickets.regulator).
+    "delay_notice": _move(_LIVE, None, {STAFF}),
 }
 
 TIER_ORDER = (Tier.SUPPORT, Tier.APPEAL_CENTER, Tier.DISPUTE_COMMITTEE)

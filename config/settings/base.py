@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tickets",
     "escalation",
     "desk",
+    "reports",
     "outbox",
     "mail",
     "anymail",
@@ -241,11 +242,24 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The SLA sweep: every minute by default. A beat that is late or missed loses nothing
 # (the sweep selects by due time), so an expired duplicate is simply dropped.
 SLA_SWEEP_INTERVAL = env.float("REDRESS_SLA_SWEEP_INTERVAL", default=60.0)
+REPORTS_FOLD_INTERVAL = env.float("REDRESS_REPORTS_FOLD_INTERVAL", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "escalation.tasks.sla_sweep",
         "schedule": SLA_SWEEP_INTERVAL,
         "options": {"expires": SLA_SWEEP_INTERVAL * 0.9},
+    },
+    # The reports' roll-ups fold in the latest case events, and resolved cases are asked
+    # for a rating (reports.tasks); summaries are made once a week or month has ended.
+    "reports-fold": {
+        "task": "reports.tasks.fold",
+        "schedule": REPORTS_FOLD_INTERVAL,
+        "options": {"expires": REPORTS_FOLD_INTERVAL * 0.9},
+    },
+    "reports-summaries": {
+        "task": "reports.tasks.make_summaries",
+        "schedule": 3600.0,
+        "options": {"expires": 3000.0},
     },
     # Tasks that could not reach the broker when their change committed (outbox.relay).
     "outbox-relay": {
@@ -391,9 +405,22 @@ REDRESS_APPEAL_WINDOW_DAYS = env.int("REDRESS_APPEAL_WINDOW_DAYS", default=30)
 # reference price, tickets.AssetPrice) needs a second person; an asset without a price
 # always does.
 REDRESS_REFERENCE_CURRENCY = env.str("REDRESS_REFERENCE_CURRENCY", default="USD").upper()
-# The regulator's clock (MiCA RTS on complaints handling): a final decision within two
-# months of the complaint, unless the customer is told why and when to expect it.
+# The regulator's clock (MiCA RTS on complaints handling, Commission Delegated Regulation
+# (EU) 2025/294): a final decision within this many days of filing, unless the case's
+# category sets its own; staff are warned this many days before it passes.
 REDRESS_FINAL_DECISION_DAYS = env.int("REDRESS_FINAL_DECISION_DAYS", default=60)
+REDRESS_FINAL_DECISION_WARNING_DAYS = env.int("REDRESS_FINAL_DECISION_WARNING_DAYS", default=10)
+# The complaints-handling report (Article 8) counts cases past each step's limit: the first
+# proposal (or rejection) within this many days of filing, the final decision by its
+# deadline. The filing receipt is the acknowledgement: it is sent when the case is filed.
+REDRESS_INVESTIGATION_DAYS = env.int("REDRESS_INVESTIGATION_DAYS", default=30)
+# The case files of a period, as one archive from the reports pages: at most this many
+# cases (a larger request is for `manage.py export_case_files`, which has no limit).
+REDRESS_CASE_FILE_ARCHIVE_LIMIT = env.int("REDRESS_CASE_FILE_ARCHIVE_LIMIT", default=200)
+# Help-center deflection: the dotted path of the help center's counts (reports/deflection.py).
+REDRESS_DEFLECTION_SOURCE = env(
+    "REDRESS_DEFLECTION_SOURCE", default="reports.deflection.help_center_counts"
+)
 REDRESS_APPROVAL_LIMIT = Decimal(env.str("REDRESS_APPROVAL_LIMIT", default="1000"))
 # Committee panels: an odd number of members who never handled the case.
 REDRESS_PANEL_SIZE = env.int("REDRESS_PANEL_SIZE", default=3)

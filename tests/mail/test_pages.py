@@ -41,6 +41,9 @@ def test_a_staff_member_turns_a_kind_off_and_on_again(client):
         "customer_wrote",
         "last_tier_breach",
         "panel_waiting",
+        "decision_due",
+        "low_score",
+        "summary",
     }
     client.post("/mail/preferences/", {**checked, "customer_wrote": "on"})
     assert not OptOut.objects.filter(user=agent, kind="customer_wrote").exists()

@@ -15,6 +15,7 @@ from tickets.models import (
     Attachment,
     Category,
     Channel,
+    DelayNotice,
     Message,
     Priority,
     Resolution,
@@ -339,11 +340,18 @@ def add_detail_field(name: str, make_field: Callable[[], serializers.Field]) -> 
     _detail_fields[name] = make_field
 
 
+class DelayNoticeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = DelayNotice
+        fields = ["reason", "expected_by", "created_at"]
+
+
 class TicketDetailOutput(TicketListOutput):
     fields = TicketFieldsOutput(source="*", read_only=True)
     messages = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     proposals = serializers.SerializerMethodField()
+    delay_notices = DelayNoticeOutput(many=True, read_only=True)
 
     class Meta(TicketListOutput.Meta):
         fields = [
@@ -352,6 +360,11 @@ class TicketDetailOutput(TicketListOutput):
             "first_responded_at",
             "resolved_at",
             "closed_at",
+            # The regulator's clock: when the final decision is due, when it was given, and
+            # any notice that it will be late (why, and by when to expect it).
+            "final_decision_due_at",
+            "final_decision_at",
+            "delay_notices",
             "fields",
             "messages",
             "attachments",
