@@ -1,22 +1,27 @@
 """Who has a case open on the workbench, so two agents do not answer the same customer at once.
 
-Each open workbench sends a heartbeat every 20 seconds. The shared cache (Redis in
+Each open workbench sends a heartbeat every 20 seconds (`REDRESS_PRESENCE_HEARTBEAT_SECONDS`). The shared cache (Redis in
 production, so every web process sees the same) holds one entry per ticket: viewer id ->
 (name, last seen). An entry older than the TTL no longer counts, and the whole key expires
 when nobody has beaten for a TTL. Two heartbeats at the same instant may overwrite each
-other's entry; the next beat 20 seconds later puts it back, which is good enough for a hint.
+other's entry; the next beat puts it back, which is good enough for a hint.
 """
 
 from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
 
 PRESENCE_TTL = 60  # seconds without a heartbeat before a viewer stops counting
-HEARTBEAT_SECONDS = 20
+
+
+def heartbeat_seconds() -> int:
+    """How often an open workbench beats (and looks for messages written since it opened)."""
+    return settings.REDRESS_PRESENCE_HEARTBEAT_SECONDS
 
 
 def _key(ticket_id: int) -> str:

@@ -292,7 +292,7 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         "articles_read": help_selectors.articles_read_before_filing(ticket.pk),
         "staff_members": assignees.staff_members(),
         "viewers": presence.presence_heartbeat(ticket_id=ticket.pk, user=user),
-        "heartbeat": presence.HEARTBEAT_SECONDS,
+        "heartbeat": presence.heartbeat_seconds(),
     }
 
 
@@ -648,7 +648,22 @@ def ticket_presence(request, reference):
         # tier while the page was open. 286 tells htmx to stop polling, and says nothing.
         return HttpResponse(status=STOP_POLLING)
     viewers = presence.presence_heartbeat(ticket_id=ticket_id, user=request.user)
-    return render(request, "staff/partials/_presence.html", {"viewers": viewers})
+    # Messages someone else wrote since the page was drawn (a reply by mail, a colleague's
+    # note): announced beside the conversation, so the agent does not answer blind.
+    seen = request.GET.get("seen", "")
+    written = (
+        selectors.ticket_messages_for(request.user, Ticket(pk=ticket_id))
+        .filter(pk__gt=int(seen))
+        .exclude(author=request.user)
+        .count()
+        if seen.isdigit()
+        else 0
+    )
+    return render(
+        request,
+        "staff/partials/_presence.html",
+        {"viewers": viewers, "written_since": written, "reference": reference.upper()},
+    )
 
 
 @staff_page

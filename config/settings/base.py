@@ -423,6 +423,8 @@ REDRESS_DEFLECTION_SOURCE = env(
 )
 REDRESS_APPROVAL_LIMIT = Decimal(env.str("REDRESS_APPROVAL_LIMIT", default="1000"))
 # Committee panels: an odd number of members who never handled the case.
+# An open workbench beats this often: who else has the case open, and what was written since.
+REDRESS_PRESENCE_HEARTBEAT_SECONDS = env.int("REDRESS_PRESENCE_HEARTBEAT_SECONDS", default=20)
 REDRESS_PANEL_SIZE = env.int("REDRESS_PANEL_SIZE", default=3)
 PASSWORD_RESET_TIMEOUT = int(timedelta(hours=2).total_seconds())
 

@@ -590,6 +590,24 @@ def test_presence_names_the_other_agents_on_the_case(client, agent, ticket):
     assert "Alex Agent" in html(other_client.get(url("presence", ticket), **HTMX))
 
 
+def test_the_heartbeat_announces_messages_written_since_the_page_was_drawn(
+    client, agent, ticket
+):
+    newest = services.ticket_add_message(ticket=ticket, author=agent, body="Which account?").pk
+    beat = f"{url('presence', ticket)}?seen={newest}"
+    assert "written-since" not in html(client.get(beat, **HTMX))
+    services.ticket_add_message(ticket=ticket, author=ticket.customer, body="The main one.")
+    fragment = html(client.get(beat, **HTMX))
+    assert 'id="written-since" hx-swap-oob="true"' in fragment
+    assert "A new message was added since you opened this case." in fragment
+    # The agent's own words are not news to them; a colleague's note is.
+    services.ticket_add_message(ticket=ticket, author=agent, body="Checking the ledger.")
+    colleague = AgentFactory()
+    services.ticket_add_message(ticket=ticket, author=colleague, body="Seen it.", internal=True)
+    assert "2 new messages were added" in html(client.get(beat, **HTMX))
+    assert "written-since" not in html(client.get(url("presence", ticket), **HTMX))
+
+
 def test_a_canned_reply_is_filled_in_the_customers_language(client, agent, ticket):
     CustomerProfile.objects.filter(user=ticket.customer).update(preferred_language="zh-hans")
     reply = CannedReply.objects.create(
