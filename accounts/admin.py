@@ -128,5 +128,5 @@ class AccountEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "name_zh"]
     filter_horizontal = ["members", "leads"]

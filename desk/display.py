@@ -104,7 +104,7 @@ def queue_rows(tickets: list[Ticket], *, teams: list[Team], now: datetime) -> li
     select = gettext("Select %(ref)s")
     missed = gettext("Deadline missed %(when)s")
     # Unassigned rows show their team: looked up in the one team list, not a query per row.
-    team_names = {team.pk: team.name for team in teams}
+    team_names = {team.pk: team.label for team in teams}
     rows = []
     for ticket in tickets:
         sla = queue_sla(ticket, now)

@@ -115,7 +115,7 @@ class QueueFilterForm(forms.Form):
         ]
         # The queue page has its teams already (its rows name them): no query of its own.
         teams = Team.objects.all() if teams is None else teams
-        self.fields["team"].choices = [("", _("Any")), *((t.code, t.name) for t in teams)]
+        self.fields["team"].choices = [("", _("Any")), *((t.code, t.label) for t in teams)]
 
     def clean_view(self):
         return self.cleaned_data["view"] or "mine"
@@ -199,7 +199,7 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, teams=(), actions=(BULK_ASSIGN, BULK_PRIORITY, BULK_MERGE), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", _("or a team…")), *((t.code, t.name) for t in teams)]
+        self.fields["team"].choices = [("", _("or a team…")), *((t.code, t.label) for t in teams)]
         # Only what the user may do at some tier (tickets.authority); each row is checked too.
         action = self.fields["action"]
         action.choices = [(value, label) for value, label in action.choices if value in actions]

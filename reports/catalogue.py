@@ -64,7 +64,7 @@ class Context:
 
     def team_name(self, team_id) -> str:
         team = self.teams.get(team_id)
-        return team.name if team else _("No team")
+        return team.label if team else _("No team")
 
     @cached_property
     def built(self):

@@ -78,7 +78,7 @@ class ReportFilterForm(forms.Form):
         ]
         self.fields["team"].choices = [
             ("", _("Any")),
-            *((c, t.name) for c, t in self.teams.items()),
+            *((c, t.label) for c, t in self.teams.items()),
         ]
 
     def clean(self):

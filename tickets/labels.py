@@ -134,7 +134,7 @@ def _codes_of(events) -> dict[str, dict]:
     if any("category" in e.data for e in events):
         codes["category"] = {c.code: c.name for c in Category.objects.all()}
     if any("team" in e.data for e in events):
-        codes["team"] = {t.code: t.name for t in Team.objects.all()}
+        codes["team"] = {t.code: t.label for t in Team.objects.all()}
     return codes
 
 
