@@ -590,9 +590,7 @@ def test_presence_names_the_other_agents_on_the_case(client, agent, ticket):
     assert "Alex Agent" in html(other_client.get(url("presence", ticket), **HTMX))
 
 
-def test_the_heartbeat_announces_messages_written_since_the_page_was_drawn(
-    client, agent, ticket
-):
+def test_the_heartbeat_announces_messages_written_since_the_page_was_drawn(client, agent, ticket):
     newest = services.ticket_add_message(ticket=ticket, author=agent, body="Which account?").pk
     beat = f"{url('presence', ticket)}?seen={newest}"
     assert "written-since" not in html(client.get(beat, **HTMX))
