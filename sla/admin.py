@@ -36,6 +36,7 @@ class SLAPolicyAdmin(admin.ModelAdmin):
 
     list_display = [
         "name",
+        "name_zh",
         "tier",
         "category",
         "priority_or_any",

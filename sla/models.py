@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sla import deadlines
@@ -137,6 +138,7 @@ class SLAPolicy(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
     tier = models.CharField(_("tier"), max_length=24, choices=Tier.choices)
     category = models.ForeignKey(
         "tickets.Category",
@@ -202,6 +204,13 @@ class SLAPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language (the audit trail records the English `name`)."""
+        if (get_language() or "").startswith("zh") and self.name_zh:
+            return self.name_zh
         return self.name
 
     @property

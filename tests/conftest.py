@@ -53,6 +53,8 @@ def _reference_data(request):
             ("tickets.migrations.0003_reference_data", "load"),
             ("escalation.migrations.0002_default_policies", "load"),
             ("tickets.migrations.0018_asset_decimals", "set_decimals"),
+            ("accounts.migrations.0006_team_name_zh", "name_the_teams_in_chinese"),
+            ("sla.migrations.0002_policy_name_zh", "name_the_policies_in_chinese"),
         ):
             getattr(importlib.import_module(module), loader)(_AppsOfToday(), None)
 

@@ -5,10 +5,10 @@ Shared by the desk's pages and the committee's (escalation), and kept here below
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from accounts.models import Team, User
-from sla.models import Target
+from sla.models import SLAPolicy, Target
 from tickets.formatting import amount_text
 from tickets.models import (
     Category,
@@ -135,6 +135,9 @@ def _codes_of(events) -> dict[str, dict]:
         codes["category"] = {c.code: c.name for c in Category.objects.all()}
     if any("team" in e.data for e in events):
         codes["team"] = {t.code: t.label for t in Team.objects.all()}
+    # The filing recorded the policy's English name; a Chinese page shows its Chinese one.
+    if (get_language() or "").startswith("zh") and any("sla_policy" in e.data for e in events):
+        codes["sla_policy"] = {p.name: p.label for p in SLAPolicy.objects.all()}
     return codes
 
 

@@ -170,3 +170,12 @@ def test_a_span_is_written_in_the_readers_language():
     assert format_span(timedelta(days=1, hours=4)) == "1 d 4 h"
     with translation.override("zh-hans"):
         assert format_span(timedelta(days=1, hours=4)) == "1 天 4 小时"
+
+
+def test_the_default_policies_are_named_in_chinese_on_a_chinese_page():
+    policy = SLAPolicy.objects.get(name="Support: compromised account")
+    with translation.override("zh-hans"):
+        assert policy.label == "客服支持：账户被盗"
+    with translation.override("en"):
+        assert policy.label == "Support: compromised account"
+    assert not SLAPolicy.objects.filter(name_zh="").exists()  # every default has its name
