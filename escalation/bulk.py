@@ -1,11 +1,13 @@
 """Write many rows in one statement: what the sweeps need at a million tickets.
 
-The sweep hands over plain rows of values, not model instances. On PostgreSQL, new rows
-go in as one multi-row `INSERT` and changed rows as one `UPDATE ... FROM (VALUES ...)`
-joined on the primary key, with values passed to psycopg2 as they are. Django's
-`bulk_update` (a CASE expression per column, one arm per row) and `bulk_create` (each
-value prepared by its field) took 45 s and then 8 s for 10,000 escalations on the 2-core
-bench machine, most of it in Python; elsewhere (SQLite, the demo) they are kept.
+The sweep hands over plain rows of values, not model instances. On PostgreSQL each column
+goes as one array parameter: new rows are `INSERT ... SELECT * FROM unnest(...)` and
+changed rows `UPDATE ... FROM unnest(...)` joined on the primary key, so the statement's
+text stays the same size whatever the number of rows and PostgreSQL splits the arrays
+into rows. Django's `bulk_update` (a CASE expression per column, one arm per row) and
+`bulk_create` (each value prepared by its field) took 45 s and then 8 s for 10,000
+escalations on the 2-core bench machine, and quoting each row into a `VALUES` list
+(`mogrify`) still 1.5 s; elsewhere (SQLite, the demo) Django's methods are kept.
 """
 
 from __future__ import annotations
@@ -58,15 +60,19 @@ def _preparer(field: models.Field):
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _values(cursor, rows: list[tuple], fields: list[models.Field], casts: list[str]) -> str:
-    """`(…),(…)` for the statement: each value quoted by the driver (mogrify), never by hand."""
-    prepare = [_preparer(field) for field in fields]
-    template = "(" + ", ".join(f"%s{cast}" for cast in casts) + ")"
-    mogrify = cursor.cursor.mogrify
-    return b",".join(
-        mogrify(template, [p(v) if p else v for p, v in zip(prepare, row, strict=True)])
-        for row in rows
-    ).decode()
+def _arrays(rows: list[tuple], fields: list[models.Field]) -> list[list]:
+    """One list per column, its values prepared as its field needs: psycopg2 sends each
+    list as one array, quoting its items in C."""
+    arrays = []
+    for field, column in zip(fields, zip(*rows, strict=True), strict=True):
+        prepare = _preparer(field)
+        arrays.append(list(map(prepare, column)) if prepare else list(column))
+    return arrays
+
+
+def _unnest(fields: list[models.Field]) -> str:
+    """`unnest(%s::type[], …)`: an array parameter has no element type of its own."""
+    return "unnest(" + ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields) + ")"
 
 
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
@@ -88,8 +94,11 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
-        values = _values(cursor, rows, fields, [""] * len(fields))
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}")
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+            f"SELECT * FROM {_unnest(fields)}",
+            _arrays(rows, fields),
+        )
 
 
 def update_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
@@ -105,16 +114,14 @@ def update_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
         return
     quote = connection.ops.quote_name
     columns = [field.column for field in fields]
-    # VALUES has no column types of its own: each value is cast to its column's.
-    casts = [f"::{field.db_type(connection)}" for field in [meta.pk, *fields]]
     assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
     names_sql = ", ".join(quote(c) for c in [meta.pk.column, *columns])
     pk = quote(meta.pk.column)
     with connection.cursor() as cursor:
-        values = _values(cursor, rows, [meta.pk, *fields], casts)
         cursor.execute(
             f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-            f"FROM (VALUES {values}) AS v({names_sql}) WHERE t.{pk} = v.{pk}"
+            f"FROM {_unnest([meta.pk, *fields])} AS v({names_sql}) WHERE t.{pk} = v.{pk}",
+            _arrays(rows, [meta.pk, *fields]),
         )
 
 
