@@ -233,6 +233,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=6.0,
         help="no other deadline falls due within this long of the seeding",
     )
+    parser.add_argument(
+        "--backlog",
+        type=float,
+        default=0.0,
+        help="percent of the cases older than a month still open instead of closed (an "
+        "incident's backlog): at 1M tickets about 16,500 running cases can be overdue without "
+        "it; --backlog 5 allows 50,000",
+    )
     parser.add_argument("--seed", type=float, default=0.42, help="setseed() value, -1..1")
     parser.add_argument("--no-events", action="store_true", help="skip the audit events")
     parser.add_argument(
@@ -288,9 +296,15 @@ def slots(mix: list[tuple[float, str]]) -> str:
     return f"CASE {' '.join(arms)} ELSE '{mix[-1][1]}' END"
 
 
-def status_case() -> str:
+def status_case(backlog: float = 0.0) -> str:
+    """The status by age; `backlog` percent of the older cases move from closed to open."""
     arms = []
     for max_age, mix in STATUS_BY_AGE:
+        if max_age is None and backlog:
+            shares = dict((value, share) for share, value in mix)
+            shares["open"] += backlog
+            shares["closed"] -= backlog
+            mix = [(share, value) for value, share in shares.items()]
         case = slots(mix).replace("u <", "r_status <")
         arms.append(f"WHEN age_days < {max_age} THEN {case}" if max_age else f"ELSE {case}")
     return f"CASE {' '.join(arms)} END"
@@ -779,7 +793,7 @@ def insert_tickets(cursor, args: argparse.Namespace, lookups: dict, now) -> None
     extra_columns, extra_params = model_defaults("tickets.Ticket", TICKET_COLUMNS)
     sql = TICKET_INSERT.format(
         channel=slots(CHANNELS),
-        status=status_case(),
+        status=status_case(args.backlog),
         tier=slots(TIERS_ABOVE_NEW).replace("u <", "u2 <"),
         reference=reference_sql(),
         columns=", ".join(TICKET_COLUMNS + extra_columns),

@@ -39,13 +39,21 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 SNAPSHOT = "bench_sweep_snapshot"
-TARGET_SECONDS = 3.0
+PARKED = "bench_sweep_parked"
+# Issue 15: 10,000 escalations among 1M tickets in under 1.5 s, 50,000 in under 8 s.
+TARGETS = [(10_000, 1.5), (50_000, 8.0)]
 TARGET_NOOP_MS = 50.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--breached", type=int, help="expected overdue tickets (checked)")
+    parser.add_argument(
+        "--overdue",
+        type=int,
+        help="sweep only the N earliest overdue tickets: the others' deadlines are parked a "
+        "month ahead for the runs and put back at the end (one seed serves 10,000 and 50,000)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="timed sweeps")
     parser.add_argument("--noop-runs", type=int, default=9, help="no-op sweeps after each run")
     parser.add_argument("--batch-size", type=int, default=500)
@@ -151,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"bench/sla_sweep.py needs PostgreSQL (DATABASE_URL), not {connection.vendor}.")
     restore()  # a run that was interrupted left its snapshot behind
     drop_snapshot()
+    unpark()
+    if args.overdue is not None:
+        park(args.overdue)
     bench = Bench(args)
     bench.prepare()
     runs = []
@@ -169,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.keep:
         bench.timed_run(args.runs + 1)
     drop_snapshot()
+    unpark()
     report(args, bench, runs, probe, profile)
     if bench.failures:
         sys.exit(1)
@@ -210,6 +222,45 @@ def restore() -> None:
         cursor.execute("VACUUM (ANALYZE) tickets_ticket")
 
 
+def park(keep: int) -> None:
+    """Move every overdue deadline but the `keep` earliest a month ahead (and their warnings
+    out of the way), remembering them in PARKED: the sweep sees `keep` overdue among the
+    same million tickets and the same running cases."""
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {PARKED} AS SELECT id, escalation_due_at, sla_warning_at "
+            "FROM tickets_ticket WHERE escalation_due_at <= %s "
+            "ORDER BY escalation_due_at, id OFFSET %s",
+            [now, keep],
+        )
+        cursor.execute(
+            f"UPDATE tickets_ticket t SET sla_warning_at = NULL, escalation_due_at = "
+            "%s::timestamptz + interval '30 days' + (t.id %% 10000) * interval '1 minute' "
+            f"FROM {PARKED} p WHERE t.id = p.id",
+            [now],
+        )
+        cursor.execute("VACUUM (ANALYZE) tickets_ticket")
+
+
+def unpark() -> None:
+    """Put the parked deadlines back (also after an interrupted run)."""
+    from django.db import connection
+
+    if PARKED not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket t SET escalation_due_at = p.escalation_due_at, "
+            f"sla_warning_at = p.sla_warning_at FROM {PARKED} p WHERE t.id = p.id"
+        )
+        cursor.execute(f"DROP TABLE {PARKED}")
+        cursor.execute("VACUUM (ANALYZE) tickets_ticket")
+
+
 def drop_snapshot() -> None:
     from django.db import connection
 
@@ -236,6 +287,7 @@ class Bench:
 
         from tickets.models import Ticket
 
+        self.seat_seeded_panels()
         now = timezone.now()
         self.tickets = Ticket.objects.count()
         self.overdue = overdue_count(now)
@@ -253,6 +305,27 @@ class Bench:
             cursor.execute(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)")
         if self.args.explain:
             self.plans = explain_batch(now, self.args.batch_size)
+
+    def seat_seeded_panels(self) -> None:
+        """The seed draws no panels, so the sweep's panel retry would draw 100 of its open
+        committee cases in every timed sweep: they are drawn first, as the retry does after
+        a deploy."""
+        from celery import Task
+        from django.utils import timezone
+
+        from escalation.sweep import panel_retry_batch
+
+        broker, previous, drawn = Broker(), None, set()
+        send = lambda task, *a, **kw: broker.apply_async(task, *a, **kw)  # noqa: E731
+        with mock.patch.object(Task, "apply_async", send):
+            while True:
+                tried = panel_retry_batch(now=timezone.now(), batch_size=500)
+                if not tried or tried == previous:  # only panels still waiting are left
+                    break
+                drawn.update(tried)
+                previous = tried
+        if drawn:
+            sys.stderr.write(f"drew panels for {len(drawn):,} seeded committee cases first\n")
 
     def reset(self) -> None:
         restore()
@@ -618,14 +691,9 @@ def explain_batch(now, batch_size: int) -> list[str]:
     """EXPLAIN ANALYZE of the batch's lock query, inside a transaction rolled back after."""
     from django.db import connection, transaction
 
-    from tickets.models import Ticket
+    from escalation.sweep import escalation_due
 
-    query = (
-        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(escalation_due_at__lte=now)
-        .order_by("escalation_due_at")
-        .only("id")[:batch_size]
-    )
+    query = escalation_due(now, batch_size).only("id")
     with transaction.atomic(), connection.cursor() as cursor:
         sql, params = query.query.sql_with_params()
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -641,6 +709,8 @@ def report(args, bench: Bench, runs: list[Run], probe: dict | None, profile: str
     def median(values) -> float:
         return statistics.median(values)
 
+    limit = next((seconds for count, seconds in TARGETS if bench.overdue <= count), None)
+    target = f"< {limit} s" if limit else ""
     escalate = [r.escalate_seconds for r in runs]
     rates = [r.escalated / r.escalate_seconds for r in runs]
     noop = [ms for r in runs for ms in r.noop_ms]
@@ -658,7 +728,7 @@ def report(args, bench: Bench, runs: list[Run], probe: dict | None, profile: str
     row(
         "escalate all overdue (s)",
         [f"{s:.2f}" for s in escalate] + [f"{median(escalate):.2f}"],
-        f"< {TARGET_SECONDS:.0f} s",
+        target,
     )
     row(
         "whole sweep incl. warning pass (s)",
@@ -685,7 +755,7 @@ def report(args, bench: Bench, runs: list[Run], probe: dict | None, profile: str
         row(
             "CPU sum" + (" (~ wall time when idle)" if args.workers == 1 else "") + " (s)",
             [f"{x:.2f}" for x in idle] + [f"{median(idle):.2f}"],
-            f"< {TARGET_SECONDS:.0f} s" if args.workers == 1 else "",
+            target if args.workers == 1 else "",
         )
     row("escalations per second", [f"{x:,.0f}" for x in rates] + [f"{median(rates):,.0f}"])
     row(

@@ -1,35 +1,33 @@
 """Write many rows in one statement: what the sweeps need at a million tickets.
 
-The sweep hands over plain rows of values, not model instances. On PostgreSQL, new rows
-go in as one multi-row `INSERT` and changed rows as one `UPDATE ... FROM (VALUES ...)`
-joined on the primary key, with values passed to psycopg2 as they are. Django's
-`bulk_update` (a CASE expression per column, one arm per row) and `bulk_create` (each
-value prepared by its field) took 45 s and then 8 s for 10,000 escalations on the 2-core
-bench machine, most of it in Python; elsewhere (SQLite, the demo) they are kept.
+The sweep hands over plain rows of values, not model instances. On PostgreSQL each column
+goes as one parameter, an array literal: new rows are `INSERT ... SELECT * FROM unnest(...)` and
+changed rows `UPDATE ... FROM unnest(...)` joined on the primary key, so the statement's
+text stays the same size whatever the number of rows and PostgreSQL splits the arrays
+into rows. Django's `bulk_update` (a CASE expression per column, one arm per row) and
+`bulk_create` (each value prepared by its field) took 45 s and then 8 s for 10,000
+escalations on the 2-core bench machine, and quoting each row into a `VALUES` list
+(`mogrify`) still 1.5 s; elsewhere (SQLite, the demo) Django's methods are kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
 
 from django.db import connection, models
 
-# Values of these fields reach psycopg2 as Python gives them (ints, strings, decimals,
-# None), which it quotes correctly; datetimes go as ISO text, and any other field (JSON
-# above all) prepares its values itself.
-_AS_THEY_ARE = {
+# Integers go into an array literal as they print; every other value is quoted.
+_INTEGERS = {
     "AutoField",
     "BigAutoField",
     "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "DecimalField",
-    "ForeignKey",
     "IntegerField",
     "PositiveIntegerField",
     "PositiveSmallIntegerField",
     "SmallIntegerField",
-    "TextField",
 }
 
 
@@ -42,31 +40,49 @@ def attnames(model: type[models.Model], names: Sequence[str]) -> list[str]:
     return [field.attname for field in _fields(model, names)]
 
 
-def _iso(value):
-    # psycopg2 adapts a datetime several times slower than a string; PostgreSQL reads the
-    # ISO text, offset included, as the same instant.
-    return value if value is None else value.isoformat()
-
-
-def _preparer(field: models.Field):
-    """None to pass a field's values as they are, or how to prepare them."""
+def _as_text(field: models.Field) -> Callable[[Any], str] | None:
+    """How a value of `field` is written in PostgreSQL's text form; None for an integer."""
+    if field.is_relation:
+        return _as_text(field.target_field)
     kind = field.get_internal_type()
-    if kind in _AS_THEY_ARE:
+    if kind in _INTEGERS:
         return None
+    if kind in ("CharField", "TextField"):
+        return str
+    if kind == "BooleanField":
+        return lambda value: "t" if value else "f"
     if kind == "DateTimeField":
-        return _iso
-    return lambda value: field.get_db_prep_save(value, connection)
+        return datetime.isoformat  # the offset included: the same instant for PostgreSQL
+    if kind == "JSONField":
+        return lambda value: json.dumps(value, cls=field.encoder)
+    return lambda value: str(field.get_db_prep_save(value, connection))
 
 
-def _values(cursor, rows: list[tuple], fields: list[models.Field], casts: list[str]) -> str:
-    """`(…),(…)` for the statement: each value quoted by the driver (mogrify), never by hand."""
-    prepare = [_preparer(field) for field in fields]
-    template = "(" + ", ".join(f"%s{cast}" for cast in casts) + ")"
-    mogrify = cursor.cursor.mogrify
-    return b",".join(
-        mogrify(template, [p(v) if p else v for p, v in zip(prepare, row, strict=True)])
-        for row in rows
-    ).decode()
+def _array(field: models.Field, values) -> str:
+    """One column as an array literal (`{1,NULL}`, `{"a\\"b",NULL}`): a single parameter that
+    PostgreSQL's array input reads in one pass, however many rows."""
+    as_text = _as_text(field)
+    if as_text is None:
+        items = ("NULL" if value is None else str(value) for value in values)
+    else:
+        items = (
+            "NULL"
+            if value is None
+            else '"' + as_text(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        )
+    return "{" + ",".join(items) + "}"
+
+
+def _arrays(rows: list[tuple], fields: list[models.Field]) -> list[str]:
+    return [
+        _array(field, column) for field, column in zip(fields, zip(*rows, strict=True), strict=True)
+    ]
+
+
+def _unnest(fields: list[models.Field]) -> str:
+    """`unnest(%s::type[], …)`: each column's array literal read as its column's type."""
+    return "unnest(" + ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields) + ")"
 
 
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
@@ -88,8 +104,11 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
-        values = _values(cursor, rows, fields, [""] * len(fields))
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}")
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+            f"SELECT * FROM {_unnest(fields)}",
+            _arrays(rows, fields),
+        )
 
 
 def update_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
@@ -105,16 +124,14 @@ def update_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
         return
     quote = connection.ops.quote_name
     columns = [field.column for field in fields]
-    # VALUES has no column types of its own: each value is cast to its column's.
-    casts = [f"::{field.db_type(connection)}" for field in [meta.pk, *fields]]
     assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
     names_sql = ", ".join(quote(c) for c in [meta.pk.column, *columns])
     pk = quote(meta.pk.column)
     with connection.cursor() as cursor:
-        values = _values(cursor, rows, [meta.pk, *fields], casts)
         cursor.execute(
             f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-            f"FROM (VALUES {values}) AS v({names_sql}) WHERE t.{pk} = v.{pk}"
+            f"FROM {_unnest([meta.pk, *fields])} AS v({names_sql}) WHERE t.{pk} = v.{pk}",
+            _arrays(rows, [meta.pk, *fields]),
         )
 
 

@@ -101,6 +101,10 @@ class Panel(models.Model):
             ),
             models.CheckConstraint(condition=Q(size__gte=1), name="panel_size_positive"),
         ]
+        # The sweep's panel retry looks up the few waiting panels each minute, not all of them.
+        indexes = [
+            models.Index(fields=["ticket"], name="panel_waiting", condition=Q(state="waiting"))
+        ]
         verbose_name = _("panel")
         verbose_name_plural = _("panels")
 

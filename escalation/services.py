@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
+from escalation.bulk import update_rows
 from escalation.models import Appeal, Panel, PanelSeat, Verdict, Vote
 from escalation.tiers import raise_tier
 from evidence.files import check_files
@@ -228,21 +229,44 @@ def _draw_later(ticket_id: int) -> None:
     outbox.enqueue("escalation.tasks.draw_panels", [ticket_id])
 
 
-def handled_by(ticket: Ticket) -> set[int]:
-    """Everyone who touched the case below the committee: they may not sit on its panel."""
-    people = set(ticket.events.exclude(actor=None).values_list("actor_id", flat=True))
-    people |= set(ticket.messages.exclude(author=None).values_list("author_id", flat=True))
-    for proposer, approver in ticket.resolutions.values_list("proposed_by_id", "approved_by_id"):
-        people |= {proposer, approver}
-    assignees = {
-        event.data.get("assignee") for event in ticket.events.filter(kind=EventKind.ASSIGNED)
-    }
-    people |= set(
-        User.objects.filter(email__in=[a for a in assignees if a]).values_list("pk", flat=True)
+def handled_by(tickets: list[Ticket]) -> dict[int, set[int]]:
+    """Everyone who touched each case below the committee: they may not sit on its panel.
+
+    A few queries for the whole set, whatever its size (the sweep draws hundreds at once).
+    """
+    ids = [ticket.pk for ticket in tickets]
+    people: dict[int, set[int]] = {ticket.pk: {ticket.assignee_id} for ticket in tickets}
+    pairs = list(
+        TicketEvent.objects.filter(ticket_id__in=ids, actor__isnull=False)
+        .values_list("ticket_id", "actor_id")
+        .distinct()
     )
-    if ticket.assignee_id:
-        people.add(ticket.assignee_id)
-    people.discard(None)
+    pairs += (
+        Message.objects.filter(ticket_id__in=ids, author__isnull=False)
+        .values_list("ticket_id", "author_id")
+        .distinct()
+    )
+    for ticket_id, proposer, approver in Resolution.objects.filter(ticket_id__in=ids).values_list(
+        "ticket_id", "proposed_by_id", "approved_by_id"
+    ):
+        pairs += [(ticket_id, proposer), (ticket_id, approver)]
+    # An assignment event names the assignee by email (it outlives a renamed account).
+    assigned = [
+        (ticket_id, data.get("assignee"))
+        for ticket_id, data in TicketEvent.objects.filter(
+            ticket_id__in=ids, kind=EventKind.ASSIGNED
+        ).values_list("ticket_id", "data")
+    ]
+    by_email = dict(
+        User.objects.filter(email__in={email for _, email in assigned if email}).values_list(
+            "email", "pk"
+        )
+    )
+    pairs += [(ticket_id, by_email.get(email)) for ticket_id, email in assigned]
+    for ticket_id, person in pairs:
+        people[ticket_id].add(person)
+    for found in people.values():
+        found.discard(None)
     return people
 
 
@@ -255,40 +279,91 @@ def panel_draw(*, ticket: Ticket) -> Panel:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.tier != Tier.DISPUTE_COMMITTEE:
         raise InvalidTransition(_("Only cases at the Dispute Committee get a panel."))
-    panel = Panel.objects.filter(ticket=ticket).exclude(state=Panel.State.DECIDED).first()
-    if panel and panel.state != Panel.State.WAITING:
-        return panel
+    return _draw([ticket])[ticket.pk]
+
+
+@transaction.atomic
+def panel_draw_many(*, ticket_ids: list[int]) -> dict[int, Panel]:
+    """`panel_draw` for a set of cases in one transaction: the draw task's and the sweep's.
+
+    Cases someone else holds locked are skipped (SKIP LOCKED), as are cases no longer at
+    the committee; the sweep's panel retry finds any case left without a panel.
+    """
+    tickets = list(
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=ticket_ids, tier=Tier.DISPUTE_COMMITTEE)
+        .order_by("pk")
+        .only("id", "tier", "assignee")
+    )
+    return _draw(tickets)
+
+
+def _draw(tickets: list[Ticket]) -> dict[int, Panel]:
+    """The panel of each locked committee case: its sitting one, or a new draw.
+
+    A new panel without enough independent members waits, with one event and one admin
+    alert; a waiting one is drawn again silently until enough are there.
+    """
+    panels = {
+        panel.ticket_id: panel
+        for panel in Panel.objects.filter(ticket__in=tickets).exclude(state=Panel.State.DECIDED)
+    }
+    to_draw = [
+        ticket
+        for ticket in tickets
+        if ticket.pk not in panels or panels[ticket.pk].state == Panel.State.WAITING
+    ]
+    if not to_draw:
+        return panels
     size = settings.REDRESS_PANEL_SIZE
-    excluded = handled_by(ticket)
-    candidates = list(
-        User.objects.filter(groups__name=roles.COMMITTEE, is_active=True)
-        .exclude(pk__in=excluded)
-        .values_list("pk", flat=True)
-        .distinct()
+    members = set(
+        User.objects.filter(groups__name=roles.COMMITTEE, is_active=True).values_list(
+            "pk", flat=True
+        )
     )
-    created = panel is None
-    if created:
-        panel = Panel.objects.create(ticket=ticket, size=size)
-    if len(candidates) < size:
-        if created:
-            TicketEvent.objects.create(
-                ticket=ticket,
-                kind=EventKind.PANEL,
-                internal=True,
-                data={"state": "waiting", "independent_members": len(candidates), "needed": size},
+    excluded = handled_by(to_draw)
+    created = Panel.objects.bulk_create(
+        [Panel(ticket_id=t.pk, size=size) for t in to_draw if t.pk not in panels]
+    )
+    panels.update((panel.ticket_id, panel) for panel in created)
+    new = {panel.ticket_id for panel in created}
+    chance = random.SystemRandom()
+    seats, seated, events, calls = [], [], [], []
+    for ticket in to_draw:
+        panel = panels[ticket.pk]
+        candidates = sorted(members - excluded[ticket.pk])
+        if len(candidates) < size:
+            if ticket.pk in new:
+                events.append(
+                    TicketEvent(
+                        ticket_id=ticket.pk,
+                        kind=EventKind.PANEL,
+                        internal=True,
+                        data={
+                            "state": "waiting",
+                            "independent_members": len(candidates),
+                            "needed": size,
+                        },
+                    )
+                )
+                calls.append((NOTIFY, ("panel_waiting", panel.pk)))
+            continue
+        chosen = chance.sample(candidates, size)
+        seats += [PanelSeat(panel=panel, member_id=pk) for pk in chosen]
+        panel.state = Panel.State.SITTING
+        panel.chair_id = chosen[0]  # drawn at random like the seats
+        seated.append((panel.pk, panel.state, panel.chair_id))
+        events.append(
+            TicketEvent(
+                ticket_id=ticket.pk, kind=EventKind.PANEL, data={"state": "sitting", "size": size}
             )
-            outbox.enqueue(NOTIFY, "panel_waiting", panel.pk)
-        return panel
-    chosen = random.SystemRandom().sample(candidates, size)
-    PanelSeat.objects.bulk_create(PanelSeat(panel=panel, member_id=pk) for pk in chosen)
-    panel.state = Panel.State.SITTING
-    panel.chair_id = chosen[0]  # drawn at random like the seats
-    panel.save(update_fields=["state", "chair"])
-    TicketEvent.objects.create(
-        ticket=ticket, kind=EventKind.PANEL, data={"state": "sitting", "size": size}
-    )
-    outbox.enqueue(NOTIFY, "panel_seated", panel.pk)
-    return panel
+        )
+        calls.append((NOTIFY, ("panel_seated", panel.pk)))
+    PanelSeat.objects.bulk_create(seats)
+    update_rows(Panel, ["state", "chair"], seated)
+    TicketEvent.objects.bulk_create(events)
+    outbox.enqueue_all(calls)
+    return panels
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,12 +49,19 @@ class SweepResult:
     lifecycle: list[int] = field(default_factory=list)
     # Cases that reached the committee in this batch: each needs a panel drawn.
     to_committee: list[int] = field(default_factory=list)
+    # Closed cases that still carried a deadline (written outside the services): cleared.
+    cleared: list[int] = field(default_factory=list)
     # Cases close to the regulator's final-decision deadline (tickets.regulator).
     decision_warned: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
-            self.escalated or self.alerted or self.warned or self.lifecycle or self.decision_warned
+            self.escalated
+            or self.alerted
+            or self.warned
+            or self.lifecycle
+            or self.decision_warned
+            or self.cleared
         )
 
 
@@ -64,6 +71,20 @@ def _lock_due(column: str, now: datetime, batch_size: int, **conditions):
         .filter(**{f"{column}__lte": now}, **conditions)
         .order_by(column)[:batch_size]
     )
+
+
+def escalation_due(now: datetime, batch_size: int):
+    """The locked cases of one escalation batch: the earliest deadlines at or before `now`.
+
+    No status condition, by design. A deadline is set only while a case's clock runs
+    (sla.clock.refresh clears it otherwise), and the partial index ticket_escalation_due
+    holds exactly the cases that have one: it is the only index this condition can use, and
+    it gives the rows in deadline order, so each batch reads its `batch_size` entries and
+    stops. With `status IN (open statuses)` as well, the planner multiplied the two
+    selectivities as if independent (405 rows expected where 10,000 were due) and chose a
+    status-first index that reads and sorts every remaining due row for each batch.
+    """
+    return _lock_due("escalation_due_at", now, batch_size)
 
 
 def _event_row(ticket_id: int, event: dict, data: dict, written: datetime) -> tuple:
@@ -91,12 +112,13 @@ def escalate_batch(*, now: datetime, book: clock.PolicyBook, batch_size: int = 5
     """
     result = SweepResult()
     with transaction.atomic():
-        due = list(
-            # A running clock is an open case: the queue's own index serves this scan.
-            _lock_due("escalation_due_at", now, batch_size, status__in=OPEN_STATUSES).values_list(
-                *_DUE_FIELDS, named=True
-            )
-        )
+        due = list(escalation_due(now, batch_size).values_list(*_DUE_FIELDS, named=True))
+        # A deadline left on a case that is over (a row written outside the services) is
+        # cleared, not escalated: it would otherwise reopen the case, or come back each batch.
+        result.cleared = [ticket.id for ticket in due if ticket.status not in OPEN_STATUSES]
+        if result.cleared:
+            Ticket.objects.filter(pk__in=result.cleared).update(escalation_due_at=None)
+            due = [ticket for ticket in due if ticket.status in OPEN_STATUSES]
         if not due:
             return result
         written = timezone.now()  # when the events are recorded, as auto_now_add would say
@@ -235,22 +257,54 @@ def lifecycle_batch(*, now: datetime, batch_size: int = 100) -> SweepResult:
     return result
 
 
-def panel_retry_batch(*, now: datetime, batch_size: int = 50) -> SweepResult:
-    """Cases waiting for independent committee members try again (admins may have added some)."""
+# A case that reached the committee has its draw queued in the same transaction; only one
+# still without a panel this long after is a draw that was lost or passed over.
+PANEL_GRACE = timedelta(minutes=10)
+
+
+def _without_panel(now: datetime, limit: int) -> list[int]:
+    """Up to `limit` open committee cases that have no panel at all, and had time for their
+    queued draw.
+
+    Read from the queue's tier index alone (an index-only scan, every panel's case hashed
+    once): at a million tickets a condition on another column of the case made the planner
+    walk the whole table, or fetch every committee case's row each minute. Earliest
+    deadline first, so a fresh wave (deadlines days ahead) comes after an older lost draw.
+    """
+    from escalation.models import Panel
+
+    candidates = list(
+        Ticket.objects.filter(tier=Tier.DISPUTE_COMMITTEE, status__in=OPEN_STATUSES)
+        .exclude(pk__in=Panel.objects.values("ticket_id"))
+        .order_by("escalation_due_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not candidates:
+        return []
+    # sla_started_at: when the case entered the committee.
+    return list(
+        Ticket.objects.filter(pk__in=candidates, sla_started_at__lte=now - PANEL_GRACE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def panel_retry_batch(*, now: datetime, batch_size: int = 100) -> list[int]:
+    """Draw again for committee cases still waiting for independent members (admins may have
+    added some), and for open committee cases that have no panel at all; the cases tried."""
     from escalation import services
     from escalation.models import Panel
 
-    waiting = list(
-        Panel.objects.filter(state=Panel.State.WAITING).values_list("ticket_id", flat=True)[
-            :batch_size
-        ]
+    ticket_ids = list(
+        Panel.objects.filter(state=Panel.State.WAITING)
+        .order_by("ticket_id")
+        .values_list("ticket_id", flat=True)[:batch_size]
     )
-    for ticket_id in waiting:
-        try:
-            services.panel_draw(ticket=Ticket.objects.get(pk=ticket_id))
-        except InvalidTransition:
-            continue  # the case left the committee; its panel no longer matters
-    return SweepResult()
+    if len(ticket_ids) < batch_size:
+        ticket_ids += _without_panel(now, batch_size - len(ticket_ids))
+    if ticket_ids:
+        services.panel_draw_many(ticket_ids=ticket_ids)
+    return ticket_ids
 
 
 def sweep(
@@ -277,6 +331,7 @@ def sweep(
             total.warned += result.warned
             total.lifecycle += result.lifecycle
             total.decision_warned += result.decision_warned
+            total.cleared += result.cleared
     panel_retry_batch(now=now)
     # One send for every batch's messages; if the broker is down they wait for the relay.
     outbox.relay()

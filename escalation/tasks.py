@@ -21,15 +21,18 @@ def sla_sweep() -> dict:
     }
 
 
+# Cases per transaction of a draw: one batch of the sweep's size sends up to 500 at once.
+DRAW_BATCH = 100
+
+
 @shared_task
 def draw_panels(ticket_ids: list[int]) -> None:
-    """Seat a panel for each case that reached the committee; a second run changes nothing."""
-    from escalation import services
-    from tickets.exceptions import InvalidTransition
-    from tickets.models import Ticket
+    """Seat a panel for each case that reached the committee; a second run changes nothing.
 
-    for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
-        try:
-            services.panel_draw(ticket=ticket)
-        except InvalidTransition:
-            continue  # the case left the committee before its panel was drawn
+    Set-based, in bounded transactions; a case that left the committee meanwhile is passed
+    over, and one held locked elsewhere is left to the sweep's panel retry.
+    """
+    from escalation import services
+
+    for start in range(0, len(ticket_ids), DRAW_BATCH):
+        services.panel_draw_many(ticket_ids=ticket_ids[start : start + DRAW_BATCH])

@@ -419,11 +419,18 @@ class Ticket(models.Model):
                 condition=~Q(order_id=""),
             ),
             # The warning sweep: a range scan over only the tickets with a warning pending.
-            # (The escalation sweep scans queue_open_by_due: a running clock is an open case.)
             models.Index(
                 fields=["sla_warning_at"],
                 name="ticket_sla_warning",
                 condition=Q(sla_warning_at__isnull=False),
+            ),
+            # The escalation sweep, the same way: only the cases whose clock runs, in deadline
+            # order. Its query has no status condition, so no queue index can serve it and the
+            # planner's row estimate comes from this column alone (escalation/sweep.py).
+            models.Index(
+                fields=["escalation_due_at", "id"],
+                name="ticket_escalation_due",
+                condition=Q(escalation_due_at__isnull=False),
             ),
             # The agent queue: each view is a range scan in deadline order over open cases.
             models.Index(

@@ -97,3 +97,32 @@ def test_update_rows_sets_values_by_primary_key_and_nothing_else():
     assert (first.tier, first.escalation_due_at, first.sla_warned) == ("appeal_center", due, [])
     assert (second.escalation_due_at, second.sla_warned) == (None, ["x"])
     assert untouched.tier == "support"
+
+
+def test_any_text_survives_the_array_literal_and_the_statement_does_not_grow_with_rows():
+    from escalation.bulk import insert_rows
+    from tickets.models import TicketEvent
+
+    ticket = TicketFactory()
+    awkward = ['a"b', "back\\slash", "{brace},comma", "NULL", "", "  spaced  ", "换行\nline", "%s"]
+    when = timezone.now()
+    fields = ["ticket", "actor", "kind", "from_status", "to_status", "from_tier", "to_tier"]
+    fields += ["data", "internal", "created_at"]
+    rows = [
+        (ticket.pk, None, "note", text, "", "", "", {"text": text, "n": None}, True, when)
+        for text in awkward
+    ]
+    with CaptureQueriesContext(connection) as one:
+        insert_rows(TicketEvent, fields, rows[:1])
+    with CaptureQueriesContext(connection) as many:
+        insert_rows(TicketEvent, fields, rows)
+    stored = list(
+        ticket.events.filter(kind="note").order_by("id").values_list("from_status", "data")
+    )
+    assert stored[1:] == [(text, {"text": text, "n": None}) for text in awkward]
+    if connection.vendor == "postgresql":
+        # The values travel as parameters: the SQL Django sends is the same for 1 or 8 rows.
+        assert (
+            one.captured_queries[0]["sql"].split(" SELECT ")[0]
+            == (many.captured_queries[0]["sql"].split(" SELECT ")[0])
+        )

@@ -194,3 +194,15 @@ def test_the_sweep_moves_a_case_as_a_person_escalating_it_would():
     assert {f: getattr(by_sweep, f) for f in fields} == {f: getattr(by_hand, f) for f in fields}
     assert by_sweep.escalation_due_at > by_sweep.sla_started_at
     assert by_sweep.last_breach_at == by_sweep.sla_started_at and by_hand.last_breach_at is None
+
+
+def test_a_deadline_left_on_a_case_that_is_over_is_cleared_not_escalated():
+    closed, running = file_tickets(2)
+    # Written outside the services (a data fix, the admin): the clock no longer runs.
+    Ticket.objects.filter(pk=closed.pk).update(status="closed")
+    result = sweep.sweep(now=later(49))
+    assert result.cleared == [closed.pk] and result.escalated == [running.pk]
+    closed.refresh_from_db()
+    assert closed.status == "closed" and closed.tier == Tier.SUPPORT
+    assert closed.escalation_due_at is None
+    assert not closed.events.filter(kind=EventKind.TIER).exists()
