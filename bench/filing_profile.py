@@ -79,9 +79,7 @@ def main() -> None:
             return
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[n % len(tokens)]}")
-        response = client.post(
-            "/api/v1/tickets/", filing_body(n), content_type="application/json"
-        )
+        response = client.post("/api/v1/tickets/", filing_body(n), content_type="application/json")
         assert response.status_code == 201, response.content
         if png:
             from django.core.files.uploadedfile import SimpleUploadedFile
@@ -128,7 +126,9 @@ def main() -> None:
     stats = pstats.Stats(profile).strip_dirs()
     stats.sort_stats("cumulative").print_stats(args.top)
     stats.sort_stats("tottime").print_stats(args.top)
-    stats.sort_stats("cumulative").print_callees(r"\(ticket_file\)|\(create\)|\(_detail\)|\(initial\)")
+    stats.sort_stats("cumulative").print_callees(
+        r"\(ticket_file\)|\(create\)|\(_detail\)|\(initial\)"
+    )
 
 
 def args_for_env():
