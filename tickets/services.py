@@ -237,7 +237,7 @@ def ticket_file(
         team=category.team,
         **cleaned,
     )
-    clock.start_tier(ticket, now, clock.PolicyBook.load())
+    clock.start_tier(ticket, now, clock.PolicyBook.cached())
     ticket._correction_by = filed_by.pk if on_behalf and on_behalf.correction else None
     regulator.start(ticket, now, category)
     for _attempt in range(5):
@@ -326,7 +326,7 @@ stop_resolved = partial(clock.stop, resolved=True)
 def clock_tick(ticket: Ticket, *steps, now=None) -> list[str]:
     """Run clock steps on the locked ticket, write their SLA records; returns fields to save."""
     now = now or timezone.now()
-    book = clock.PolicyBook.load()
+    book = clock.PolicyBook.cached()
     records = []
     for step in steps:
         records += step(ticket, now, book)
@@ -666,7 +666,8 @@ def _route_round_robin(ticket: Ticket) -> None:
     """
     from accounts.models import Team
 
-    if ticket.team_id is None:
+    # The lock serializes the filings of a team: taken only when the team wants its turns.
+    if ticket.team is None or not ticket.team.round_robin:
         return
     team = Team.objects.select_for_update().get(pk=ticket.team_id)
     if not team.round_robin:
