@@ -24,7 +24,7 @@ process (aiosmtpd), which counts every Message-ID it is given.
 
 The surge (`--surge N`): N filings by `--clients` clients with a Celery worker
 (`--worker-concurrency`) and the beat running; then it waits until every filing's receipt
-(mail.Notification of kind `ticket_filed`) is sent and checks that the sink got each of them
+(the mail.Notification keyed `ticket_filed:<id>`) is sent and checks that the sink got each of them
 exactly once. It prints tickets/s of the filing, the time until the last receipt left, and
 any receipt missing or sent twice.
 """
@@ -97,8 +97,9 @@ def server_env(args, evidence_root: str, smtp_port: int) -> dict[str, str]:
 
 
 def screenshot_png(target: int = 96 * 1024) -> bytes:
-    """A 1280x800 PNG that looks like an exchange's withdrawal page: flat panels, lines of
-    "text", about `target` bytes (what a phone or desktop screenshot weighs)."""
+    """A 1280x800 PNG that looks like an exchange's withdrawal page, about `target` bytes
+    (what a desktop screenshot weighs): flat panels, lines of "text", and an avatar-sized
+    photo whose noise is what makes up the weight."""
     from PIL import Image, ImageDraw
 
     rng = random.Random(15)
@@ -107,21 +108,25 @@ def screenshot_png(target: int = 96 * 1024) -> bytes:
     draw.rectangle((0, 0, 1280, 64), fill=(24, 26, 32))
     draw.rectangle((40, 100, 860, 760), fill=(255, 255, 255), outline=(220, 222, 228))
     draw.rectangle((900, 100, 1240, 760), fill=(255, 255, 255), outline=(220, 222, 228))
-    lines = 0
-    while True:
-        y = 120 + (lines % 40) * 16
-        x0 = 60 if lines < 40 else 920
+    for line in range(80):
+        y = 120 + (line % 40) * 16
+        x0, width = (60, 760) if line < 40 else (920, 300)
         x = x0
-        while x < x0 + (760 if x0 == 60 else 300):
-            width = rng.randint(8, 40)
+        while x < x0 + width:
+            word = rng.randint(8, 40)
             shade = rng.randint(40, 140)
-            draw.rectangle((x, y, x + width, y + 9), fill=(shade, shade, shade + 10))
-            x += width + rng.randint(4, 10)
-        lines += 1
+            draw.rectangle((x, y, x + word, y + 9), fill=(shade, shade, shade + 10))
+            x += word + rng.randint(4, 10)
+    side = 8
+    while True:
+        photo = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
+        candidate = image.copy()
+        candidate.paste(photo, (940, 500))
         buffer = io.BytesIO()
-        image.save(buffer, "PNG")
-        if buffer.tell() >= target or lines >= 80:
+        candidate.save(buffer, "PNG")
+        if buffer.tell() >= target or side >= 240:
             return buffer.getvalue()
+        side += 8
 
 
 # -- set-up in this process --------------------------------------------------------------
@@ -484,7 +489,7 @@ def surge(args, port, tokens, png, server) -> None:
             )
             tickets = Ticket.objects.filter(id__gt=first_id, reference__in=results.references)
             receipts = Notification.objects.filter(
-                kind="ticket_filed", ticket__in=tickets.values("id")
+                key__startswith="ticket_filed:", ticket__in=tickets.values("id")
             )
             deadline = time.monotonic() + args.drain_seconds
             while time.monotonic() < deadline:
