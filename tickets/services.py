@@ -403,24 +403,34 @@ def ticket_add_message(
     return message
 
 
-@transaction.atomic
-def ticket_add_evidence(
-    *, ticket: Ticket, actor: User, files: Iterable[UploadedFile]
-) -> list[Attachment]:
-    """Evidence added on its own (the API's attachment upload)."""
-    ticket = _lock(ticket)
+def _may_add_evidence(ticket: Ticket, actor: User) -> None:
     if _actor_kind(ticket, actor) == STAFF:
         require_staff(ticket, actor, "add_evidence")
     else:
         transitions.check(ticket, "add_evidence", CUSTOMER)
+
+
+def ticket_add_evidence(
+    *, ticket: Ticket, actor: User, files: Iterable[UploadedFile]
+) -> list[Attachment]:
+    """Evidence added on its own (the API's attachment upload).
+
+    The files are checked (an image decoded and re-encoded) before the transaction: the
+    case's row is locked and a database connection held only for the writes, not for as
+    long as an image takes. Who may add is asked before that work and again under the lock.
+    """
+    _may_add_evidence(ticket, actor)
     checked = check_files(files, field="file")
     if not checked:
         raise ValidationError({"file": _("Choose a file to upload.")}, code="required")
-    check_room(ticket, len(checked), "file")
-    stored = store_evidence(ticket, actor, checked)
-    ticket.save(update_fields=["updated_at"])
-    if actor.pk == ticket.customer_id:
-        outbox.enqueue(NOTIFY, "evidence_added", [str(a.pk) for a in stored])
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _may_add_evidence(ticket, actor)
+        check_room(ticket, len(checked), "file")
+        stored = store_evidence(ticket, actor, checked)
+        ticket.save(update_fields=["updated_at"])
+        if actor.pk == ticket.customer_id:
+            outbox.enqueue(NOTIFY, "evidence_added", [str(a.pk) for a in stored])
     return stored
 
 
