@@ -79,9 +79,9 @@ class PolicyBook:
 
         For the writes of one case (a filing): without it each of them reads every policy
         and calendar again. The shared cache holds a version that every save or delete of
-        a policy, calendar, its hours or holidays replaces once it commits (`changed`), so
-        every process reloads after an admin's change; a cache that is down or forgot the
-        version means a load from the database, as before.
+        a policy, calendar, its hours or holidays replaces (`changed`), so every process
+        reloads after an admin's change; a cache that is down or forgot the version means
+        a load from the database, as before.
         """
         global _cached
         version = cache.get(_VERSION_KEY)
