@@ -121,3 +121,27 @@ def test_a_screenshot_for_a_new_case_asks_the_database_a_fixed_number_of_times(
         assert response.status_code == 201, response.content
         counts.append(len(queries))
     assert counts[1] == counts[2], counts
+
+
+def test_a_receipt_whose_task_could_not_reach_the_database_is_sent_on_its_retry(monkeypatch):
+    from django.db import OperationalError
+
+    from mail import events
+
+    ticket = client_for(CustomerFactory()).post("/api/v1/tickets/", withdrawal(9), format="json")
+    reference = ticket.json()["reference"]
+    mail.outbox.clear()
+    real, calls = events.EVENTS["ticket_filed"], []
+
+    def once_unreachable(ticket_id):
+        calls.append(ticket_id)
+        if len(calls) == 1:
+            raise OperationalError("FATAL:  sorry, too many clients already")
+        return real(ticket_id)
+
+    monkeypatch.setitem(events.EVENTS, "ticket_filed", once_unreachable)
+    monkeypatch.setattr(notify, "retry_backoff", False)  # no wait in the test
+    # As a worker runs it: the retry is sent again rather than raised to the caller.
+    notify.apply(args=["ticket_filed", Ticket.objects.get(reference=reference).pk], throw=False)
+    assert len(calls) == 2
+    assert [m.subject for m in mail.outbox if reference in m.subject]
