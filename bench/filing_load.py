@@ -445,6 +445,8 @@ def throughput(args, port, tokens, png, gunicorn) -> None:
 
 
 def surge(args, port, tokens, png, server) -> None:
+    import redis
+
     from mail.models import Notification
     from tickets.models import Ticket
 
@@ -509,9 +511,11 @@ def surge(args, port, tokens, png, server) -> None:
                 f"mailed twice or more {sum(1 for g in got if g > 1)}, "
                 f"two receipt rows for a case {sum(1 for c in per_ticket.values() if c > 1)}"
             )
+            done = "last receipt out" if sent >= ok else "stopped waiting (--drain-seconds)"
             print(
-                f"surge: {ok} filings in {filed:.1f} s, last receipt out after {drained:.1f} s; "
-                f"lost tickets {len(results.references) - rows}"
+                f"surge: {ok} filings in {filed:.1f} s, {done} after {drained:.1f} s; "
+                f"lost tickets {len(results.references) - rows}; tasks still queued "
+                f"{redis.Redis.from_url(server['env']['CELERY_BROKER_URL']).llen('celery')}"
             )
         finally:
             stop(beat)
