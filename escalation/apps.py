@@ -21,8 +21,8 @@ class EscalationConfig(AppConfig):
 
         add_part(decision_part)
         add_reader(committee_reads)
-        add_detail_field("appeals", appeals_field)
-        add_detail_field("decision", decision_field)
+        add_detail_field("appeals", appeals_field, reads=("appeals",))
+        add_detail_field("decision", decision_field, reads=("panels",))
         # The staff audit trail words the panel's codes.
         add_event_codes("decision", dict(Verdict.choices))
         add_event_codes("state", {**dict(Panel.State.choices), "no_majority": _("no majority yet")})

@@ -39,7 +39,7 @@ def ticket_escalate(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     events = raise_tier(
         ticket,
         now=timezone.now(),
-        book=clock.PolicyBook.load(),
+        book=clock.PolicyBook.cached(),
         actor=actor,
         data={"reason": "manual", "note": reason, **tickets.correction_data(ticket, actor)},
     )
@@ -199,7 +199,7 @@ def appeal_file(*, ticket: Ticket, customer, reason: str, files=()) -> Appeal:
     events = raise_tier(
         ticket,
         now=now,
-        book=clock.PolicyBook.load(),
+        book=clock.PolicyBook.cached(),
         actor=customer,
         data={"reason": "appeal", "appeal": appeal.pk},
     )

@@ -403,7 +403,9 @@ def _reencode(image: Image.Image, content_type: str, data: bytes) -> bytes:
             **params,
         )
     elif content_type == PNG:
-        image.save(out, "PNG", **params)
+        # zlib's fastest level: a 1280x800 screenshot encodes in 16 ms instead of 23 ms
+        # (level 6, the default) for a file about 12 % larger; the pixels are the same.
+        image.save(out, "PNG", compress_level=1, **params)
     elif _webp_is_lossless(data):
         image.save(out, "WEBP", lossless=True, exact=True, **params)
     else:

@@ -20,7 +20,7 @@ unless mail/kinds.py marks it required.
 """
 
 from celery import shared_task
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils.dateparse import parse_datetime
 
 from mail import compose, delivery, events, inbound
@@ -39,13 +39,24 @@ def send(outgoing: list[compose.Outgoing]) -> int:
     return delivery.deliver(ids=ids)
 
 
-@shared_task(ignore_result=True)
+# A task that cannot reach the database (the surge's PostgreSQL out of connections) has
+# recorded nothing, and nothing else would send its mail: it tries again, backing off.
+# Safe, since a second run sends nothing more.
+_DATABASE_RETRIES = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "max_retries": 12,
+}
+
+
+@shared_task(ignore_result=True, **_DATABASE_RETRIES)
 def notify(event: str, *args) -> int:
     """Mail whoever `event` concerns (mail/events.py); a second run sends nothing more."""
     return send(events.EVENTS[event](*args))
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, **_DATABASE_RETRIES)
 def notify_customer(
     ticket_id: int, kind: str, key: str, context: dict | None = None, template: str = ""
 ) -> int:

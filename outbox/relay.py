@@ -9,17 +9,26 @@ change is committed and must be reported as done) and the message stays pending;
 relay task sends what is pending every minute, in bounded batches, locking rows with
 SKIP LOCKED so that two relays never send one message twice. Delivery is at least once:
 a relay that dies between the broker's acceptance and marking the row sent resends it.
+
+The send after commit is on the request path, so it never waits for the broker: one
+attempt on a connection of its own with short socket timeouts and no retries (Celery's
+default connection retries for `broker_connection_timeout`, 4 s and more, before it gives
+up), then one UPDATE that marks what went. What did not go waits for the relay.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from datetime import timedelta
 from importlib import import_module
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from kombu import Connection
 from kombu.exceptions import OperationalError
 
 from outbox.models import Message
@@ -47,8 +56,46 @@ def enqueue_all(calls: list[tuple[str, tuple]], *, send_after_commit: bool = Tru
         Message(task=_checked(task), args=list(args)) for task, args in calls
     )
     if send_after_commit:
-        ids = [message.pk for message in messages]
-        transaction.on_commit(lambda: publish(ids=ids))
+        transaction.on_commit(lambda: _send_now(messages))
+
+
+# One attempt, each socket operation bounded: the broker is local to the web processes, so
+# anything slower than this is a broker in trouble, and the relay will send the message.
+FAIL_FAST = {"max_retries": 0, "socket_connect_timeout": 0.25, "socket_timeout": 1.0}
+_connections = threading.local()
+
+
+def _fail_fast_connection() -> Connection:
+    """This thread's connection to the broker for sends after commit (kept between requests)."""
+    url = current_app.conf.broker_write_url or current_app.conf.broker_url
+    key = (os.getpid(), url)  # a forked process or a changed broker gets a connection anew
+    if getattr(_connections, "key", None) != key:
+        _connections.key = key
+        _connections.connection = current_app.connection_for_write(url, transport_options=FAIL_FAST)
+    return _connections.connection
+
+
+def _send_now(messages: list[Message]) -> None:
+    """Send what a transaction recorded, just after its commit; mark what went in one UPDATE.
+
+    The rows are not locked: the relay leaves messages this young to this send (it waits
+    `SETTLE`), and marking only rows still unsent makes a send that both did harmless.
+    """
+    sent = []
+    for message in messages:
+        try:
+            _task(message.task).apply_async(
+                args=message.args, retry=False, connection=_fail_fast_connection()
+            )
+        except OperationalError as error:
+            log.warning("Broker unavailable; %s stays in the outbox: %s", message, error)
+            Message.objects.filter(pk=message.pk).update(
+                attempts=F("attempts") + 1, last_error=str(error)[:1000]
+            )
+            break
+        sent.append(message.pk)
+    if sent:
+        Message.objects.filter(pk__in=sent, sent_at__isnull=True).update(sent_at=timezone.now())
 
 
 def _checked(name: str) -> str:
@@ -64,16 +111,23 @@ def _task(name: str) -> Task:
     return getattr(import_module(module), attribute)
 
 
-def publish(*, ids: list[int] | None = None, batch_size: int = 100) -> int:
-    """Send pending messages (these `ids`, or the oldest); return how many went.
+# How long the relay leaves a new message to the send after its commit: that send takes
+# at most a second or two (FAIL_FAST), and a failed one counts an attempt.
+SETTLE = timedelta(seconds=30)
 
-    Stops at the first broker error: the rest would fail alike, and wait for the next run.
+
+def publish(*, batch_size: int = 100, settle: timedelta | None = None) -> int:
+    """Send the oldest pending messages; return how many went.
+
+    With `settle`, a message younger than that which no send has tried yet is left to the
+    send after its commit. Stops at the first broker error: the rest would fail alike, and
+    wait for the next run.
     """
     sent = []
     with transaction.atomic():
         pending = Message.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
-        if ids is not None:
-            pending = pending.filter(pk__in=ids)
+        if settle is not None:
+            pending = pending.filter(Q(created_at__lt=timezone.now() - settle) | Q(attempts__gt=0))
         for message in pending.order_by("id")[:batch_size]:
             try:
                 task = _task(message.task)
@@ -98,11 +152,11 @@ def publish(*, ids: list[int] | None = None, batch_size: int = 100) -> int:
     return len(sent)
 
 
-def relay(*, batch_size: int = 100, batches: int = 50) -> int:
+def relay(*, batch_size: int = 100, batches: int = 50, settle: timedelta | None = None) -> int:
     """Everything pending, batch by batch, until none is left or the broker refuses."""
     total = 0
     for _ in range(batches):
-        sent = publish(batch_size=batch_size)
+        sent = publish(batch_size=batch_size, settle=settle)
         total += sent
         if sent < batch_size:
             break

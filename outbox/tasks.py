@@ -7,6 +7,6 @@ from outbox import relay as outbox
 
 @shared_task(ignore_result=True)
 def relay() -> int:
-    sent = outbox.relay()
+    sent = outbox.relay(settle=outbox.SETTLE)
     outbox.purge()
     return sent

@@ -11,10 +11,14 @@ category and priority, and `desk_owes_reply`.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
 
 from sla import deadlines
 from sla.models import Outcome, SLAPolicy, SLARecord, Target
@@ -69,6 +73,27 @@ class PolicyBook:
             by_id={p.pk: p for p in policies},
         )
 
+    @classmethod
+    def cached(cls) -> PolicyBook:
+        """The book this process loaded last, while no policy or calendar changed since.
+
+        For the writes of one case (a filing): without it each of them reads every policy
+        and calendar again. The shared cache holds a version that every save or delete of
+        a policy, calendar, its hours or holidays replaces (`changed`), so every process
+        reloads after an admin's change; a cache that is down or forgot the version means
+        a load from the database, as before.
+        """
+        global _cached
+        version = cache.get(_VERSION_KEY)
+        if version is None:
+            cache.add(_VERSION_KEY, secrets.token_hex(8), timeout=_VERSION_SECONDS)
+            version = cache.get(_VERSION_KEY)
+            if version is None:
+                return cls.load()
+        if _cached is None or _cached[0] != version:
+            _cached = (version, cls.load())
+        return replace(_cached[1], _memo={})  # a memo is for one run (its keys hold times)
+
     def current(self, ticket) -> SLAPolicy:
         """The policy the ticket's clock runs under, without a query per ticket."""
         policy = self.by_id.get(ticket.sla_policy_id)
@@ -91,6 +116,25 @@ class PolicyBook:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+
+_VERSION_KEY = "sla:policy-book-version"
+# A version lives this long, so a change made while the cache was down is read within it.
+_VERSION_SECONDS = 300
+_cached: tuple[str, PolicyBook] | None = None
+
+
+def changed(**kwargs) -> None:
+    """A policy, calendar, opening hours or holiday was saved or deleted: every process's
+    PolicyBook.cached() reloads (sla.apps connects it).
+
+    Now, for this transaction's own writes, and again once it commits, for a process that
+    reloaded in between and read the policies as they were before.
+    """
+    cache.set(_VERSION_KEY, secrets.token_hex(8), timeout=_VERSION_SECONDS)
+    transaction.on_commit(
+        lambda: cache.set(_VERSION_KEY, secrets.token_hex(8), timeout=_VERSION_SECONDS)
+    )
 
 
 def record_row(ticket, target: str, outcome: str, due: datetime, at: datetime) -> tuple:

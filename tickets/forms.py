@@ -80,7 +80,7 @@ def _evidence_fields() -> dict[str, forms.Field]:
 class TicketFilingForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("What is it about?"),
-        queryset=active_categories(),
+        queryset=active_categories().select_related("team"),
         to_field_name="code",
         empty_label=_("Choose a category"),
         # Choosing a category swaps in its evidence fields, keeping what was typed (htmx).

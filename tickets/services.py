@@ -237,7 +237,7 @@ def ticket_file(
         team=category.team,
         **cleaned,
     )
-    clock.start_tier(ticket, now, clock.PolicyBook.load())
+    clock.start_tier(ticket, now, clock.PolicyBook.cached())
     ticket._correction_by = filed_by.pk if on_behalf and on_behalf.correction else None
     regulator.start(ticket, now, category)
     for _attempt in range(5):
@@ -326,7 +326,7 @@ stop_resolved = partial(clock.stop, resolved=True)
 def clock_tick(ticket: Ticket, *steps, now=None) -> list[str]:
     """Run clock steps on the locked ticket, write their SLA records; returns fields to save."""
     now = now or timezone.now()
-    book = clock.PolicyBook.load()
+    book = clock.PolicyBook.cached()
     records = []
     for step in steps:
         records += step(ticket, now, book)
@@ -403,24 +403,34 @@ def ticket_add_message(
     return message
 
 
-@transaction.atomic
-def ticket_add_evidence(
-    *, ticket: Ticket, actor: User, files: Iterable[UploadedFile]
-) -> list[Attachment]:
-    """Evidence added on its own (the API's attachment upload)."""
-    ticket = _lock(ticket)
+def _may_add_evidence(ticket: Ticket, actor: User) -> None:
     if _actor_kind(ticket, actor) == STAFF:
         require_staff(ticket, actor, "add_evidence")
     else:
         transitions.check(ticket, "add_evidence", CUSTOMER)
+
+
+def ticket_add_evidence(
+    *, ticket: Ticket, actor: User, files: Iterable[UploadedFile]
+) -> list[Attachment]:
+    """Evidence added on its own (the API's attachment upload).
+
+    The files are checked (an image decoded and re-encoded) before the transaction: the
+    case's row is locked and a database connection held only for the writes, not for as
+    long as an image takes. Who may add is asked before that work and again under the lock.
+    """
+    _may_add_evidence(ticket, actor)
     checked = check_files(files, field="file")
     if not checked:
         raise ValidationError({"file": _("Choose a file to upload.")}, code="required")
-    check_room(ticket, len(checked), "file")
-    stored = store_evidence(ticket, actor, checked)
-    ticket.save(update_fields=["updated_at"])
-    if actor.pk == ticket.customer_id:
-        outbox.enqueue(NOTIFY, "evidence_added", [str(a.pk) for a in stored])
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _may_add_evidence(ticket, actor)
+        check_room(ticket, len(checked), "file")
+        stored = store_evidence(ticket, actor, checked)
+        ticket.save(update_fields=["updated_at"])
+        if actor.pk == ticket.customer_id:
+            outbox.enqueue(NOTIFY, "evidence_added", [str(a.pk) for a in stored])
     return stored
 
 
@@ -666,7 +676,8 @@ def _route_round_robin(ticket: Ticket) -> None:
     """
     from accounts.models import Team
 
-    if ticket.team_id is None:
+    # The lock serializes the filings of a team: taken only when the team wants its turns.
+    if ticket.team is None or not ticket.team.round_robin:
         return
     team = Team.objects.select_for_update().get(pk=ticket.team_id)
     if not team.round_robin:

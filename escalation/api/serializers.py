@@ -32,7 +32,12 @@ class DecisionOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, ticket):
-        panel = selectors.published_decision(ticket)
+        if "panels" in getattr(ticket, "_prefetched_objects_cache", {}):
+            # Read already (tickets.api.serializers.new_case_context: a new case has none).
+            decided = [p for p in ticket.panels.all() if p.state == Panel.State.DECIDED]
+            panel = max(decided, key=lambda p: p.decided_at, default=None)
+        else:
+            panel = selectors.published_decision(ticket)
         return None if panel is None else super().to_representation(panel)
 
 

@@ -1,6 +1,8 @@
 """The outbox: a broker that is down when a case changes loses nothing and breaks nothing."""
 
+import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -109,3 +111,62 @@ def test_the_relay_task_forgets_what_was_sent_a_week_ago_and_keeps_what_waits(br
     relay_task()  # the broker refuses the one that waits; then the purge
     assert set(Message.objects.values_list("pk", flat=True)) == {recent_sent.pk, waiting.pk}
     assert Message.objects.get(pk=waiting.pk).attempts == 1
+
+
+@pytest.fixture
+def closed_broker(monkeypatch):
+    """Tasks go to a real broker (no eager run) whose address refuses every connection."""
+    from celery import current_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # free, and nothing listens once the socket is closed
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    # Celery reads the broker's address from the environment before its settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", f"redis://127.0.0.1:{port}/0")
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    yield
+    current_app.conf.task_always_eager = saved
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_filing_with_the_broker_down_is_as_fast_and_the_relay_sends_it_later(closed_broker):
+    from celery import current_app
+
+    from outbox.tasks import relay as relay_task
+
+    client = client_for(CustomerFactory())
+    # The first send of a process imports the broker's transport: not what is timed.
+    client.post("/api/v1/tickets/", {**WITHDRAWAL, "allow_duplicate": True}, format="json")
+    began = time.perf_counter()
+    response = client.post(
+        "/api/v1/tickets/", {**WITHDRAWAL, "allow_duplicate": True}, format="json"
+    )
+    elapsed = time.perf_counter() - began
+    assert response.status_code == 201, response.content
+    # Celery's own connection retries for 4 s and more before it gives up.
+    assert elapsed < 1.0
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    (waiting,) = [m for m in Message.objects.filter(sent_at=None) if m.args[1] == ticket.pk]
+    assert waiting.attempts == 1 and "refused" in waiting.last_error.lower()
+    assert not [m for m in mail.outbox if ticket.reference in m.subject]
+
+    current_app.conf.task_always_eager = True  # the broker is back, and a worker runs it
+    assert relay_task() >= 1  # a failed send does not wait the relay's settling time
+    assert [m for m in mail.outbox if ticket.reference in m.subject]
+    assert not Message.objects.filter(sent_at=None).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_leaves_a_new_message_to_the_send_after_its_commit(monkeypatch):
+    sent = []
+    monkeypatch.setattr(Task, "apply_async", lambda task, args=None, **kw: sent.append(args))
+    young, _old = Message.objects.bulk_create(
+        Message(task="mail.tasks.deliver", args=[[n]], created_at=at)
+        for n, at in ((1, timezone.now()), (2, timezone.now() - relay.SETTLE))
+    )
+    assert relay.relay(settle=relay.SETTLE) == 1 and sent == [[[2]]]
+    assert Message.objects.get(pk=young.pk).sent_at is None
+    assert relay.relay() == 1 and sent == [[[2]], [[1]]]  # a relay told not to wait sends it

@@ -128,7 +128,9 @@ class EvidenceFieldsInput(serializers.DictField):
 
 class TicketCreateInput(serializers.Serializer):
     category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(is_active=True)
+        # With its team: the new case's team, and whether that team assigns in turns.
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True).select_related("team"),
     )
     subject = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
     description = serializers.CharField(allow_blank=True, max_length=20000)
@@ -333,11 +335,27 @@ class ProposalOutput(serializers.ModelSerializer):
 # field at start-up (its AppConfig.ready), as with the case page's parts (tickets.case_page);
 # the detail and its OpenAPI schema include every one.
 _detail_fields: dict[str, Callable[[], serializers.Field]] = {}
+# The case's relations the detail reads (its own and those of the registered fields): a
+# case just filed has nothing in any of them, so its detail need not ask (new_case_detail).
+_detail_relations: set[str] = {"delay_notices"}
 
 
-def add_detail_field(name: str, make_field: Callable[[], serializers.Field]) -> None:
-    """`make_field` returns a new read-only field (a field belongs to one serializer)."""
+def add_detail_field(
+    name: str, make_field: Callable[[], serializers.Field], *, reads: tuple[str, ...] = ()
+) -> None:
+    """`make_field` returns a new read-only field (a field belongs to one serializer);
+    `reads` names the case's reverse relations it reads (Ticket.<related_name>)."""
     _detail_fields[name] = make_field
+    _detail_relations.update(reads)
+
+
+def new_case_context(ticket: Ticket) -> dict:
+    """The detail's context for a case this request filed: no messages, files, proposals,
+    notices, appeals or decision yet, so none is read (a filing answers without queries)."""
+    ticket._prefetched_objects_cache = {
+        name: getattr(ticket, name).model.objects.none() for name in _detail_relations
+    }
+    return {"messages": [], "attachments": [], "proposals": []}
 
 
 class DelayNoticeOutput(serializers.ModelSerializer):

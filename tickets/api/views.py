@@ -58,14 +58,17 @@ class CaseViewSet(GenericViewSet):
     def get_object(self):
         return selectors.ticket_get_for_user(self.request.user, self.kwargs["reference"])
 
-    def _detail(self, ticket, status_code=status.HTTP_200_OK):
+    def _detail(self, ticket, status_code=status.HTTP_200_OK, *, new=False):
         user = self.request.user
-        context = {
-            "request": self.request,
-            "messages": selectors.ticket_messages_for(user, ticket),
-            "attachments": selectors.ticket_attachments_for(user, ticket),
-            "proposals": list(selectors.ticket_proposals_for(user, ticket)),
-        }
+        if new:
+            context = s.new_case_context(ticket)
+        else:
+            context = {
+                "messages": selectors.ticket_messages_for(user, ticket),
+                "attachments": selectors.ticket_attachments_for(user, ticket),
+                "proposals": list(selectors.ticket_proposals_for(user, ticket)),
+            }
+        context["request"] = self.request
         return Response(s.TicketDetailOutput(ticket, context=context).data, status=status_code)
 
 
@@ -126,7 +129,9 @@ class TicketViewSet(CaseViewSet):
             )
         else:
             ticket, created = services.ticket_file(filed_by=request.user, **kwargs), True
-        return self._detail(ticket, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:
+            return self._detail(ticket, status.HTTP_201_CREATED, new=True)
+        return self._detail(ticket)
 
     @extend_schema(request=s.MessageInput, responses={201: s.MessageOutput})
     @action(detail=True, methods=["post"])
