@@ -63,14 +63,20 @@ def _array(field: models.Field, values) -> str:
     PostgreSQL's array input reads in one pass, however many rows."""
     as_text = _as_text(field)
     if as_text is None:
-        items = ("NULL" if value is None else str(value) for value in values)
-    else:
-        items = (
-            "NULL"
-            if value is None
-            else '"' + as_text(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-            for value in values
-        )
+        return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+    # A sweep's rows share most of their values (one started clock per policy, one `now`):
+    # each object is written out once. The rows keep every value alive, so ids are unique.
+    written: dict[int, str] = {}
+    items = []
+    for value in values:
+        item = written.get(id(value))
+        if item is None:
+            if value is None:
+                item = "NULL"
+            else:
+                item = '"' + as_text(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            written[id(value)] = item
+        items.append(item)
     return "{" + ",".join(items) + "}"
 
 

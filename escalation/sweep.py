@@ -49,7 +49,7 @@ class SweepResult:
     lifecycle: list[int] = field(default_factory=list)
     # Cases that reached the committee in this batch: each needs a panel drawn.
     to_committee: list[int] = field(default_factory=list)
-    # Closed cases that still carried a deadline (written outside the services): cleared.
+    # Cases that are over but still carried a deadline (written outside the services): cleared.
     cleared: list[int] = field(default_factory=list)
     # Cases close to the regulator's final-decision deadline (tickets.regulator).
     decision_warned: list[int] = field(default_factory=list)
