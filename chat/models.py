@@ -106,6 +106,11 @@ class Chat(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def language_name(self) -> str:
+        """The customer's language as staff read it (the agent answers in it)."""
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
 
 class AuthorKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
@@ -202,6 +207,9 @@ class ChatRating(models.Model):
                 name="chat_rating_range",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"chat {self.chat_id}: {self.outcome}/{self.service}"
 
 
 class ChatEventKind(models.TextChoices):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
-from evidence.fields import clean_fields
+from evidence.fields import EvidenceField, clean_fields
 from tickets.catalogue import catalogue
 from tickets.models import Asset, Category, Network
 
@@ -33,7 +33,9 @@ _AMOUNT = re.compile(r"(?<![\w.])(\d{1,20}(?:\.\d{1,18})?)\s*([A-Za-z]{2,10})\b"
 
 def candidates(texts: Iterable[str]) -> dict[str, str]:
     """The first value of each field found in the texts, as typed."""
-    assets = {code.upper() for code in Asset.objects.filter(is_active=True).values_list("code", flat=True)}
+    assets = {
+        code.upper() for code in Asset.objects.filter(is_active=True).values_list("code", flat=True)
+    }
     networks = list(Network.objects.filter(is_active=True).values_list("code", "name"))
     found: dict[str, str] = {}
     for text in texts:
@@ -62,9 +64,11 @@ def candidates(texts: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def checked_fields(found: dict[str, str], category: Category) -> dict[str, str]:
-    """The found values the category asks for that pass the filing checks, as typed."""
-    wanted = [name for name in category.evidence_fields if name in found]
+def checked_fields(found: dict[str, str], category: Category | None) -> dict[str, str]:
+    """The found values the category (any, without one) asks for that pass the filing
+    checks, as typed."""
+    asked = category.evidence_fields if category is not None else list(EvidenceField.values)
+    wanted = [name for name in asked if name in found]
     while wanted:
         try:
             clean_fields(found, wanted=wanted, required=(), catalogue=catalogue)

@@ -35,8 +35,10 @@ def chats_visible_to(user: User) -> QuerySet[Chat]:
 
 def chat_get_for_user(user: User, chat_id) -> Chat:
     try:
-        return chats_visible_to(user).select_related("customer", "agent", "category").get(
-            pk=int(chat_id)
+        return (
+            chats_visible_to(user)
+            .select_related("customer", "agent", "category")
+            .get(pk=int(chat_id))
         )
     except (Chat.DoesNotExist, TypeError, ValueError):
         raise Http404 from None

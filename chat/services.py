@@ -55,6 +55,12 @@ SWEEP_BATCH = 50
 _FALLBACK_CATEGORY = "other"
 
 
+def staff_name(person: User | None) -> str:
+    """How staff read to a customer: never by an email address (tickets.labels' rule)."""
+    name = (person.full_name if person else "").strip()
+    return name if name and "@" not in name else _("Support team")
+
+
 def _record(chat: Chat | None, actor: User | None, kind: str, **data) -> ChatEvent:
     return ChatEvent.objects.create(chat=chat, actor=actor, kind=kind, data=data)
 
@@ -151,9 +157,7 @@ def chat_start(
         language=language or _customer_language(customer),
         queue_rank=_queue_rank(category),
     )
-    _record(
-        chat, customer, ChatEventKind.STARTED, category=category.code if category else None
-    )
+    _record(chat, customer, ChatEventKind.STARTED, category=category.code if category else None)
     _add(chat, author=customer, kind=AuthorKind.CUSTOMER, body=body)
     _bot_answer(chat, body)
     return chat
@@ -190,7 +194,7 @@ def _bot_answer(chat: Chat, question: str) -> ChatMessage:
 
 
 def chat_request_person(*, chat: Chat, actor: User) -> Chat:
-    """"Talk to a person": the chat joins the queue; an available agent is offered it."""
+    """ "Talk to a person": the chat joins the queue; an available agent is offered it."""
     with transaction.atomic():
         chat = _lock(chat)
         if _side(chat, actor) != AuthorKind.CUSTOMER:
@@ -349,7 +353,7 @@ def chat_rate(
 # --- agents and the queue ------------------------------------------------------------
 
 
-def _is_chat_agent(user: User) -> bool:
+def is_chat_agent(user: User) -> bool:
     return user.is_active and (
         roles.has_role(user, roles.AGENT) or roles.has_role(user, roles.ADMIN)
     )
@@ -357,7 +361,7 @@ def _is_chat_agent(user: User) -> bool:
 
 def chat_availability_set(*, agent: User, available: bool) -> ChatAgent:
     """An agent sets themselves available (offered chats up to their limit) or away."""
-    if not _is_chat_agent(agent):
+    if not is_chat_agent(agent):
         raise NotAllowed(_("Only agents take chats."))
     with transaction.atomic():
         record, _created = ChatAgent.objects.select_for_update().get_or_create(user=agent)
@@ -467,7 +471,7 @@ def chat_accept(*, chat: Chat, actor: User) -> Chat:
         waited = (now - chat.queued_at).total_seconds() if chat.queued_at else None
         _record(chat, actor, ChatEventKind.ACCEPTED, waited_seconds=waited)
         with translation.override(chat.language):
-            note = _("%(name)s joined the chat.") % {"name": actor.display_name}
+            note = _("%(name)s joined the chat.") % {"name": staff_name(actor)}
         _add(chat, author=None, kind=AuthorKind.SYSTEM, body=note)
         push.state_changed(chat.pk, chat.state, actor.pk)
     return chat
@@ -523,8 +527,8 @@ def transcript_text(chat: Chat, *, internal: bool = False) -> str:
         }
         for message in messages:
             who = (
-                message.author.display_name
-                if message.author_kind == AuthorKind.AGENT and message.author
+                staff_name(message.author)
+                if message.author_kind == AuthorKind.AGENT
                 else names.get(message.author_kind, "")
             )
             if message.internal:
@@ -532,18 +536,17 @@ def transcript_text(chat: Chat, *, internal: bool = False) -> str:
             text = message.body
             for article in message.data.get("articles", []):
                 text += f"\n- {article['title']}: {settings.SITE_URL}{article['url']}"
-            try:
+            stored = getattr(message, "file", None)  # None: no file (the reverse one-to-one)
+            if stored is not None:
                 text += "\n" + _("File: %(name)s (SHA-256 %(sha256)s)") % {
-                    "name": message.file.original_name,
-                    "sha256": message.file.sha256,
+                    "name": stored.original_name,
+                    "sha256": stored.sha256,
                 }
-            except ObjectDoesNotExist:
-                pass
             lines.append(f"[{message.created_at:%Y-%m-%d %H:%M:%S} UTC] {who}:\n{text.strip()}")
     return "\n\n".join(lines)
 
 
-def prefilled_fields(chat: Chat, category: Category) -> dict[str, str]:
+def prefilled_fields(chat: Chat, category: Category | None) -> dict[str, str]:
     """The category's evidence fields found in the customer's messages and valid as found."""
     texts = chat.messages.filter(author_kind=AuthorKind.CUSTOMER, internal=False).values_list(
         "body", flat=True
@@ -552,9 +555,7 @@ def prefilled_fields(chat: Chat, category: Category) -> dict[str, str]:
 
 
 def _subject(chat: Chat) -> str:
-    first = (
-        chat.messages.filter(author_kind=AuthorKind.CUSTOMER).order_by("seq").first()
-    )
+    first = chat.messages.filter(author_kind=AuthorKind.CUSTOMER).order_by("seq").first()
     text = " ".join((first.body if first else "").split())
     with translation.override(chat.language):
         prefix = _("Live chat")
@@ -614,9 +615,7 @@ def _ticketed(chat: Chat, ticket: Ticket, actor: User | None, *, automatic: bool
                 "Your chat is now case %(reference)s. We will answer there; you find it "
                 "under My cases."
             ) % {"reference": ticket.reference}
-    _add(
-        chat, author=None, kind=AuthorKind.SYSTEM, body=note, data={"reference": ticket.reference}
-    )
+    _add(chat, author=None, kind=AuthorKind.SYSTEM, body=note, data={"reference": ticket.reference})
     push.state_changed(chat.pk, chat.state, previous_agent)
 
 

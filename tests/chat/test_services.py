@@ -10,16 +10,14 @@ from django.utils import timezone
 from chat import services
 from chat.models import AuthorKind, Chat, ChatEvent, ChatEventKind, ChatFile, ChatState
 from tests.chat.helpers import active, available_agent, start, waiting
-from tests.helpcenter.helpers import article
 from tests.factories import AgentFactory, CustomerFactory, png_upload
+from tests.helpcenter.helpers import article
 from tickets.exceptions import InvalidTransition, NotAllowed
 from tickets.models import Attachment, Channel, Status
 
 pytestmark = pytest.mark.django_db
 
-SEED = (
-    "abandon ability able about above absent absorb abstract absurd abuse access accident"
-)
+SEED = "abandon ability able about above absent absorb abstract absurd abuse access accident"
 
 
 def test_the_bot_answers_the_first_message_from_the_help_center():
@@ -122,7 +120,7 @@ def test_only_the_offered_agent_accepts_and_the_customer_sees_who_joined():
     services.chat_accept(chat=chat, actor=taker)
     chat.refresh_from_db()
     assert chat.state == ChatState.ACTIVE
-    assert taker.display_name in chat.messages.order_by("-seq").first().body
+    assert services.staff_name(taker) in chat.messages.order_by("-seq").first().body
 
 
 def test_internal_notes_are_staff_only():
