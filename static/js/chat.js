@@ -9,6 +9,18 @@
     return input ? input.value : "";
   }
 
+  // A page that is already leaving (a form was sent) must not reload itself on a push: the
+  // reload would cancel the navigation the form started.
+  var leaving = false;
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "chat-form") leaving = true;
+  });
+  window.addEventListener("beforeunload", function () { leaving = true; });
+
+  function refresh() {
+    if (!leaving) location.reload();
+  }
+
   function socketUrl(path) {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   }
@@ -216,7 +228,7 @@
         else if (payload.type === "read") root.dataset.readSeq = payload.seq;
         else if (payload.type === "state" && payload.state !== state) {
           // A new state changes what the page offers (buttons, the rating): show it.
-          location.reload();
+          refresh();
         }
       }
     });
@@ -274,7 +286,7 @@
   function startPanel(root) {
     liveSocket(root.dataset.socket, {
       message: function (payload) {
-        if (payload.type === "panel") location.reload();
+        if (payload.type === "panel") refresh();
       }
     });
   }
