@@ -121,9 +121,7 @@ def test_customer_and_agent_chat_in_real_time_and_the_chat_becomes_a_case(
     mine.locator("#chat-body").press_sequentially("I sent 250 USDT on TRC20")
     expect(desk.locator("#chat-typing")).to_be_visible()
     mine.locator("#chat-send").click()
-    expect(desk.locator(".chat-customer .chat-text").last).to_have_text(
-        "I sent 250 USDT on TRC20"
-    )
+    expect(desk.locator(".chat-customer .chat-text").last).to_have_text("I sent 250 USDT on TRC20")
     # An internal note stays with staff.
     desk.fill("#chat-body", "Customer seems legit")
     desk.check("#chat-internal")
