@@ -169,3 +169,28 @@ def test_customer_and_agent_chat_in_real_time_and_the_chat_becomes_a_case(
     expect(mine.locator("#case-chat")).to_be_visible()
     assert no_overflow(mine)
     assert services.transcript_text(chat).count("250 USDT") == 1
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_staff_chat_pages_fit_the_screen(open_page, locale, width):
+    agent = AgentFactory(full_name="Sam")
+    ChatAgent.objects.create(user=agent, max_chats=3)
+    services.chat_availability_set(agent=agent, available=True)
+    customer = CustomerFactory(full_name="A customer with a rather long name indeed")
+    chat = services.chat_start(
+        customer=customer,
+        message="I sent 250 USDT on TRC20 to TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+        category=None,
+    )
+    services.chat_request_person(chat=chat, actor=customer)
+    desk = open_page(agent, locale=locale, width=width, staff=True)
+    desk.goto("/staff/chats/")
+    expect(desk.locator(f"#chat-accept-{chat.pk}")).to_be_visible()
+    assert no_overflow(desk)
+    desk.locator(f"#chat-accept-{chat.pk}").click()
+    desk.wait_for_url(f"**/staff/chats/{chat.pk}/")
+    expect(desk.locator("#chat-to-ticket")).to_be_visible()
+    expect(desk.locator(".chat-customer .chat-text").first).to_contain_text("250 USDT")
+    expect(desk.locator("#id_wallet_address")).to_have_value("TJRabPrwbZy45sbavfcjinPJC18kjpRTv8")
+    assert no_overflow(desk)
