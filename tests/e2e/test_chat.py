@@ -118,6 +118,8 @@ def test_customer_and_agent_chat_in_real_time_and_the_chat_becomes_a_case(
     expect(mine.locator(".chat-agent .chat-text").last).to_have_text(
         "Hello, I am looking at it now."
     )
+    # The customer's page has read it: the agent's message says so.
+    expect(desk.locator(".chat-agent .chat-read-mark").last).to_be_visible()
     mine.locator("#chat-body").press_sequentially("I sent 250 USDT on TRC20")
     expect(desk.locator("#chat-typing")).to_be_visible()
     mine.locator("#chat-send").click()
