@@ -225,7 +225,19 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "redress-chat"},
+            "CONFIG": {
+                # Connections per process: every socket that joins or leaves a group takes
+                # one for a moment (redis-py's default of 100 runs out when 100 reconnect).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env.int(
+                            "REDRESS_CHANNEL_REDIS_CONNECTIONS", default=1000
+                        ),
+                    }
+                ],
+                "prefix": "redress-chat",
+            },
         }
     }
 else:
