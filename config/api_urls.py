@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts
+from chat.api.views import AvailabilityView, ChatViewSet
 from escalation.api.views import CaseLifecycleViewSet
 from helpcenter.api.views import ArticleViewSet, SuggestView
 from reports.api.views import CaseRatingViewSet, ReportView
@@ -19,6 +20,7 @@ router.register("tickets", CaseLifecycleViewSet, basename="ticket-lifecycle")
 router.register("tickets", CaseRatingViewSet, basename="ticket-rating")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 router.register("help/articles", ArticleViewSet, basename="help-article")
+router.register("chats", ChatViewSet, basename="chat")
 
 urlpatterns = [
     path("auth/token/", accounts.TokenView.as_view(), name="token"),
@@ -30,6 +32,7 @@ urlpatterns = [
         name="attachment-download",
     ),
     path("help/suggest/", SuggestView.as_view(), name="help-suggest"),
+    path("chat-availability/", AvailabilityView.as_view(), name="chat-availability"),
     path("reports/<slug:name>/", ReportView.as_view(), name="report"),
     *router.urls,
 ]

@@ -24,6 +24,8 @@ APPEND_ONLY_MODELS = (
     "tickets.MessageOriginal",  # mail as it arrived, kept for the case file
     "tickets.AssetPrice",  # the reference prices compensation was valued at
     "accounts.AccountEvent",
+    "chat.ChatEvent",
+    "chat.ChatFile",  # files sent in chats: evidence of the cases they become
 )
 
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("tickets/", include("escalation.urls")),
+    # The customer's chat (/chat/…) and the staff chat panel (/staff/chats/…).
+    path("", include("chat.urls")),
     path("staff/", include("desk.urls")),
     path("mail/", include("mail.urls")),
     # Providers' inbound webhooks (django-anymail), e.g. /anymail/postmark/inbound/.

@@ -49,6 +49,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
     SOCIAL = "social", _("Social media")
+    CHAT = "chat", _("Live chat")
 
 
 def _bilingual(obj, field: str) -> str:

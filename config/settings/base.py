@@ -26,6 +26,8 @@ OFFICIAL_DOMAIN = env("REDRESS_OFFICIAL_DOMAIN", default="127.0.0.1:8000")
 SITE_URL = env("REDRESS_SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # First: makes `runserver` (the demo) serve HTTP and WebSockets from one ASGI process.
+    "daphne",
     "accounts.apps.RedressAdminConfig",  # django.contrib.admin, its site behind staff 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "reports",
     "outbox",
     "mail",
+    "chat",
+    "channels",
     "anymail",
     "config.apps.ProjectConfig",  # the database role's grants after migrate (config.db_roles)
 ]
@@ -79,6 +83,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# HTTP and the chat's WebSockets (config/asgi.py): daphne in the demo, beside gunicorn in
+# production (docker-compose.yml, service `asgi`).
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -212,6 +219,41 @@ else:
         }
     }
 
+# The chat's channel layer: what carries "message N added" from the process that stored it
+# to the sockets. In memory for the demo's single process; Redis whenever there is one.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # Connections per process: every socket that joins or leaves a group takes
+                # one for a moment (redis-py's default of 100 runs out when 100 reconnect).
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env.int(
+                            "REDRESS_CHANNEL_REDIS_CONNECTIONS", default=1000
+                        ),
+                    }
+                ],
+                "prefix": "redress-chat",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Live chat (chat/): a waiting chat becomes a case after this many minutes, or after
+# REDRESS_CHAT_NOBODY_SECONDS when no agent is available at all; an offer not accepted in
+# REDRESS_CHAT_OFFER_SECONDS goes back to the queue. The sweep runs every
+# REDRESS_CHAT_SWEEP_INTERVAL seconds (it also offers what a missed push left waiting).
+REDRESS_CHAT_MAX_WAIT_MINUTES = env.int("REDRESS_CHAT_MAX_WAIT_MINUTES", default=10)
+REDRESS_CHAT_NOBODY_SECONDS = env.int("REDRESS_CHAT_NOBODY_SECONDS", default=120)
+REDRESS_CHAT_OFFER_SECONDS = env.int("REDRESS_CHAT_OFFER_SECONDS", default=60)
+REDRESS_CHAT_SWEEP_INTERVAL = env.float("REDRESS_CHAT_SWEEP_INTERVAL", default=20.0)
+# The estimated wait is the median of this many latest waits (accepted chats).
+REDRESS_CHAT_WAIT_SAMPLE = env.int("REDRESS_CHAT_WAIT_SAMPLE", default=20)
+
 # Celery: JSON only, acknowledge after the work is done, one message at a time.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_RESULT_BACKEND = None
@@ -260,6 +302,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.make_summaries",
         "schedule": 3600.0,
         "options": {"expires": 3000.0},
+    },
+    # Live chat: offers, expired offers, and chats that waited too long become cases.
+    "chat-sweep": {
+        "task": "chat.tasks.sweep",
+        "schedule": REDRESS_CHAT_SWEEP_INTERVAL,
+        "options": {"expires": REDRESS_CHAT_SWEEP_INTERVAL * 0.9},
     },
     # Tasks that could not reach the broker when their change committed (outbox.relay).
     "outbox-relay": {
@@ -341,6 +389,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
+        # The chat's socket (ws:/wss: on this host match 'self') and the API, nothing else.
+        "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -26,3 +26,5 @@ REST_FRAMEWORK = {
 }
 # Each test process has its own cache, so tests never see one another's presence or counts.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Chat pushes stay in the test process (the consumers' tests and the browser's server).
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

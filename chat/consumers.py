@@ -1,0 +1,135 @@
+"""The chat's WebSockets: they announce, they never carry what the REST API would not serve.
+
+`/ws/chats/{id}/` is for the chat's customer and its agent (and admins); anyone else is
+closed with 4403. The socket tells of new message numbers, typing, read state, queue
+position and state changes; the messages themselves are read from the API, scoped there.
+Staff need a session that passed the second factor, as on every staff page.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
+
+from accounts.roles import is_staff_member
+from chat import push, selectors, services
+from chat.models import ChatState
+
+REFUSED = 4403
+
+
+def _staff_verified(user, session) -> bool:
+    """The session passed the second factor (what django-otp's middleware checks on pages)."""
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    if not persistent_id:
+        return False
+    device = Device.from_persistent_id(persistent_id)
+    return device is not None and device.user_id == user.pk and device.confirmed
+
+
+def _reader(user, session) -> bool:
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    return not is_staff_member(user) or _staff_verified(user, session)
+
+
+@database_sync_to_async
+def _open(user, session, chat_id):
+    """(side, first pushes) for a reader of the chat, or None."""
+    if not _reader(user, session):
+        return None
+    try:
+        chat = selectors.chat_get_for_user(user, chat_id)
+    except Http404:
+        return None
+    side = selectors.side_of(chat, user)
+    # What the other side has read so far, for the page to mark its own messages.
+    read = chat.agent_read_seq if side == selectors.CUSTOMER else chat.customer_read_seq
+    hello = [{"type": "state", "state": chat.state, "seq": chat.last_seq, "read": read}]
+    if side == selectors.CUSTOMER and chat.state == ChatState.WAITING:
+        hello.append(
+            {
+                "type": "queue",
+                "position": selectors.queue_position(chat),
+                "estimate_seconds": selectors.estimated_wait_seconds(),
+            }
+        )
+    return side, hello
+
+
+@database_sync_to_async
+def _mark_read(user, chat_id, seq):
+    chat = selectors.chat_get_for_user(user, chat_id)
+    services.chat_mark_read(chat=chat, reader=user, seq=seq)
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.group = None
+        self.chat_id = self.scope["url_route"]["kwargs"]["chat_id"]
+        opened = await _open(self.scope.get("user"), self.scope.get("session"), self.chat_id)
+        # Accept, then close with our code: a browser sees 4403 and stops reconnecting.
+        await self.accept()
+        if opened is None:
+            await self.close(code=REFUSED)
+            return
+        self.side, hello = opened
+        self.group = (
+            push.customer_group(self.chat_id)
+            if self.side == selectors.CUSTOMER
+            else push.staff_group(self.chat_id)
+        )
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        for payload in hello:
+            await self.send_json(payload)
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if not self.group or not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "typing":
+            # Ephemeral: who is typing, never what.
+            other = (
+                push.staff_group(self.chat_id)
+                if self.side == selectors.CUSTOMER
+                else push.customer_group(self.chat_id)
+            )
+            await self.channel_layer.group_send(
+                other, {"type": "chat.push", "payload": {"type": "typing", "side": self.side}}
+            )
+        elif kind == "read" and isinstance(content.get("seq"), int):
+            await _mark_read(self.scope["user"], self.chat_id, content["seq"])
+
+    async def chat_push(self, event):
+        await self.send_json(event["payload"])
+
+
+class PanelConsumer(AsyncJsonWebsocketConsumer):
+    """The agent's chat panel: told when a chat is offered to them or their chats change."""
+
+    async def connect(self):
+        self.group = None
+        user = self.scope.get("user")
+        allowed = await database_sync_to_async(
+            lambda: _reader(user, self.scope.get("session")) and is_staff_member(user)
+        )()
+        await self.accept()
+        if not allowed:
+            await self.close(code=REFUSED)
+            return
+        self.group = push.agent_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def chat_push(self, event):
+        await self.send_json(event["payload"])

@@ -1,0 +1,149 @@
+"""The chat's sockets with channels' WebsocketCommunicator, on the real ASGI stack."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from chat import services
+from config.asgi import application
+from tests.chat.helpers import active
+from tests.factories import CustomerFactory, login_verified
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user, *, staff=False) -> bytes:
+    client = Client()
+    if staff:
+        login_verified(client, user)
+    else:
+        client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+def communicator(chat_id, cookie: bytes | None, path=None) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, path or f"/ws/chats/{chat_id}/", headers=headers)
+
+
+async def connected(socket):
+    ok, _ = await socket.connect()
+    assert ok
+    return socket
+
+
+def test_a_foreign_user_is_refused_with_4403():
+    chat = active()
+    stranger = session_cookie(CustomerFactory())
+
+    async def run():
+        for cookie in (stranger, None):
+            socket = communicator(chat.pk, cookie)
+            await socket.connect()
+            closed = await socket.receive_output(timeout=2)
+            assert closed == {"type": "websocket.close", "code": 4403}
+
+    async_to_sync(run)()
+
+
+def test_a_staff_session_without_the_second_factor_is_refused():
+    chat = active()
+    cookie = session_cookie(chat.agent)  # password only, no code
+
+    async def run():
+        socket = communicator(chat.pk, cookie)
+        await socket.connect()
+        assert (await socket.receive_output(timeout=2))["code"] == 4403
+
+    async_to_sync(run)()
+
+
+def test_another_origin_is_refused():
+    chat = active()
+    cookie = session_cookie(chat.customer)
+
+    async def run():
+        socket = WebsocketCommunicator(
+            application,
+            f"/ws/chats/{chat.pk}/",
+            headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)],
+        )
+        ok, _ = await socket.connect()
+        assert not ok
+
+    async_to_sync(run)()
+
+
+def test_internal_notes_never_reach_the_customers_socket():
+    chat = active()
+    customer_cookie = session_cookie(chat.customer)
+    agent_cookie = session_cookie(chat.agent, staff=True)
+
+    async def run():
+        customer = await connected(communicator(chat.pk, customer_cookie))
+        agent = await connected(communicator(chat.pk, agent_cookie))
+        assert (await customer.receive_json_from())["type"] == "state"
+        assert (await agent.receive_json_from())["type"] == "state"
+
+        await write(chat.agent, "A note", internal=True)
+        await write(chat.agent, "Hello")
+        staff_seen = [await agent.receive_json_from(), await agent.receive_json_from()]
+        customer_seen = [await customer.receive_json_from()]
+        assert await customer.receive_nothing(timeout=0.3)
+        assert [p["seq"] for p in staff_seen] == [chat.last_seq + 1, chat.last_seq + 2]
+        assert customer_seen == [{"type": "message", "seq": chat.last_seq + 2}]
+        # Nothing a push carries is a body.
+        assert all(set(p) == {"type", "seq"} for p in staff_seen + customer_seen)
+
+        await customer.send_json_to({"type": "typing"})
+        assert await agent.receive_json_from() == {"type": "typing", "side": "customer"}
+        await customer.disconnect()
+        await agent.disconnect()
+
+    async def write(author, body, internal=False):
+        from channels.db import database_sync_to_async
+
+        await database_sync_to_async(services.chat_message_add)(
+            chat=chat, author=author, body=body, internal=internal
+        )
+
+    async_to_sync(run)()
+
+
+def test_a_reconnect_replays_exactly_what_was_missed():
+    from rest_framework.test import APIClient
+
+    chat = active()
+    cookie = session_cookie(chat.customer)
+    api = APIClient()
+    api.force_authenticate(chat.customer)
+
+    async def first_visit():
+        socket = await connected(communicator(chat.pk, cookie))
+        await socket.receive_json_from()
+        await socket.disconnect()
+
+    async_to_sync(first_visit)()
+    seen = chat.last_seq
+    # While away: the agent writes three messages and a note.
+    for body in ("one", "two", "three"):
+        services.chat_message_add(chat=chat, author=chat.agent, body=body)
+    services.chat_message_add(chat=chat, author=chat.agent, body="note", internal=True)
+
+    async def reconnect():
+        socket = await connected(communicator(chat.pk, cookie))
+        hello = await socket.receive_json_from()
+        await socket.disconnect()
+        return hello
+
+    hello = async_to_sync(reconnect)()
+    assert hello["seq"] == seen + 4  # the latest number, to compare with the last seen
+    missed = api.get(f"/api/v1/chats/{chat.pk}/messages/?after={seen}").json()
+    assert [m["body"] for m in missed["results"]] == ["one", "two", "three"]
+    assert [m["seq"] for m in missed["results"]] == [seen + 1, seen + 2, seen + 3]
+    again = api.get(f"/api/v1/chats/{chat.pk}/messages/?after={missed['last_seq']}").json()
+    assert again["results"] == []
