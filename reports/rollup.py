@@ -27,7 +27,14 @@ from django.utils import timezone
 
 from escalation.bulk import insert_rows
 from reports import facts
-from reports.models import CaseFact, DayRollup, FoldState, MonthRollup
+from reports.models import (
+    CaseFact,
+    DayRollup,
+    FoldState,
+    MonthRollup,
+    TeamDayRollup,
+    TeamMonthRollup,
+)
 from tickets.models import TicketEvent
 
 FOLD = "facts"
@@ -40,6 +47,8 @@ BATCH = 2000
 _GROUP = ["day", "metric", "key", "category_id", "team_id", "tier", "channel", "priority"]
 _GROUP += ["bucket", "late"]
 _ROLLUP_FIELDS = [*_GROUP, "count", "total"]
+# The team grain (TeamDayRollup): the dimensions a report without filters groups by.
+_TEAM_GROUP = ["metric", "key", "team_id", "bucket", "late"]
 
 
 @dataclass
@@ -155,6 +164,7 @@ def recount_days(days: Iterable[date] | None) -> None:
         return
     if days is None:
         MonthRollup.objects.all().delete()
+        TeamMonthRollup.objects.all().delete()
         first = DayRollup.objects.order_by("day").values_list("day", flat=True).first()
         recount_months(_months_between(first, built) if first else [])
     else:
@@ -174,6 +184,22 @@ def _recount_day_rows(days: list[date] | None) -> None:
             doomed.delete()
             select, params = _days_sql(chunk)
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+            _count_team_rows(cursor, TeamDayRollup, "day", DayRollup.objects.all(), chunk)
+
+
+def _count_team_rows(cursor, model, period: str, source, periods) -> None:
+    """Count `source`'s rows of these periods (all: None) into `model`, by team alone."""
+    doomed = model.objects.all()
+    if periods is not None:
+        doomed = doomed.filter(**{f"{period}__in": periods})
+        source = source.filter(**{f"{period}__in": periods})
+    doomed.delete()
+    quote = connection.ops.quote_name
+    names = [period, *_TEAM_GROUP, "count", "total"]
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    grouped = source.values(period, *_TEAM_GROUP).annotate(n=Sum("count"), sum_total=Sum("total"))
+    select, params = grouped.query.sql_with_params()
+    cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {select}", params)
 
 
 def _last_day(month: date) -> date:
@@ -215,6 +241,7 @@ def recount_months(months: Iterable[date]) -> None:
                 f"INSERT INTO {table} ({columns}) SELECT %s, g.* FROM ({select}) g",
                 [month, *params],
             )
+            _count_team_rows(cursor, TeamMonthRollup, "month", MonthRollup.objects.all(), [month])
 
 
 def build_months(today: date) -> list[date]:
@@ -301,7 +328,7 @@ def _analyze() -> None:
     planner takes the facts table for empty and reads all of it for one case's facts."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (CaseFact, DayRollup, MonthRollup):
+            for model in (CaseFact, DayRollup, MonthRollup, TeamDayRollup, TeamMonthRollup):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
