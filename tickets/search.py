@@ -129,9 +129,13 @@ def _is_reference(text: str) -> bool:
     return re.fullmatch(rf"{prefix}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}", text, re.IGNORECASE) is not None
 
 
-def search(tickets: QuerySet, text: str, *, open_only: bool = False) -> QuerySet:
+def search(
+    tickets: QuerySet, text: str, *, open_only: bool = False, one_caseload: bool = False
+) -> QuerySet:
     """The tickets of `tickets` that match `text`; `open_only` when they are all open cases
-    (the queue), so the smaller index of open cases answers."""
+    (the queue), so the smaller index of open cases answers; `one_caseload` when they are one
+    person's open cases, fewer than a common word's matches: then the plan walks those cases
+    (their own index) and hashes the matches against them, instead of looking every match up."""
     text = text.strip()[:200]
     if not text:
         return tickets
@@ -144,7 +148,10 @@ def search(tickets: QuerySet, text: str, *, open_only: bool = False) -> QuerySet
     if not query:
         return tickets.none()
     if open_only:
-        return tickets.filter(_AmongIds(F("pk"), RawSQL(*_open_matches(query))))
+        matches = RawSQL(*_open_matches(query))
+        if one_caseload:
+            return tickets.filter(pk__in=matches)
+        return tickets.filter(_AmongIds(F("pk"), matches))
     return tickets.filter(pk__in=RawSQL(_MATCHES, [query.tsquery()]))
 
 
