@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -151,6 +153,22 @@ def _days_sql(days: Sequence[date] | None) -> tuple[str, list]:
     return grouped.query.sql_with_params()
 
 
+# Replaced whenever roll-up rows are counted again: reports.catalogue caches a report's
+# result under it, so a cached report never shows counts older than the roll-ups.
+VERSION_KEY = "reports-rollup-version"
+
+
+def rollups_changed() -> None:
+    """A new roll-up version, now and again at commit (a report built between the two would
+    be cached from the old rows)."""
+
+    def replace() -> None:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+    replace()
+    transaction.on_commit(replace)
+
+
 def recount_days(days: Iterable[date] | None) -> None:
     """Count the facts of these days (all days: None) into their roll-up rows again, and
     the months they are in, where those have month rows."""
@@ -159,6 +177,7 @@ def recount_days(days: Iterable[date] | None) -> None:
         if not days:
             return
     _recount_day_rows(days)
+    rollups_changed()
     built = months_built()
     if built is None:
         return
@@ -227,6 +246,7 @@ def recount_months(months: Iterable[date]) -> None:
     names = ["month", *(name for name in _ROLLUP_FIELDS if name != "day")]
     columns = ", ".join(quote(MonthRollup._meta.get_field(name).column) for name in names)
     group = [name for name in _GROUP if name != "day"]
+    rollups_changed()
     with connection.cursor() as cursor:
         for month in sorted(set(months)):
             MonthRollup.objects.filter(month=month).delete()
