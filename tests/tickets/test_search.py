@@ -234,3 +234,41 @@ def test_every_kind_of_search_starts_from_an_index_not_a_walk_of_open_cases(view
             kind,
             used,
         )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("view", ["breached", "past_decision"])
+def test_the_breached_and_past_deadline_views_do_not_read_every_open_case(view):
+    """ "Breached" walks its own index of breached open cases; neither view scans the
+    open cases of a tier to keep a few of them."""
+    from django.utils import timezone
+
+    customer = CustomerFactory(email="many@example.com")
+    _many_tickets(customer)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # A few breached cases, and the regulator's deadline passed for a third of the rest.
+        cursor.execute(
+            "UPDATE tickets_ticket SET last_breach_at = %s WHERE status = 'open' AND id %% 97 = 0",
+            [now],
+        )
+        cursor.execute(
+            "UPDATE tickets_ticket SET final_decision_due_at = created_at "
+            "- (id %% 3) * interval '70 days' + interval '60 days' WHERE status = 'open'",
+            [],
+        )
+        cursor.execute("ANALYZE tickets_ticket")
+    agent = AgentFactory()
+    with CaptureQueriesContext(connection) as captured:
+        queue_page(agent, QueueFilters(view=view), now=now)
+    (sql,) = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    nodes = list(_nodes(plan[0]["Plan"]))
+    assert not any(n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "tickets_ticket"
+                   for n in nodes), json.dumps(plan, indent=1)  # fmt: skip
+    if view == "breached":
+        used = {n.get("Index Name") for n in nodes}
+        assert "queue_breached_by_due" in used, json.dumps(plan, indent=1)
