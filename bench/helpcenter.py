@@ -147,8 +147,8 @@ def main(argv=None):
     django.setup()
     from django.db import connection
 
+    from helpcenter import search
     from helpcenter.models import Article
-    from helpcenter.search import search_articles, suggest_articles
 
     if connection.vendor != "postgresql":
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (see bench/README.md)")
@@ -156,26 +156,12 @@ def main(argv=None):
         generate(args.articles)
     total = Article.objects.filter(is_published=True).count()
     print(f"{total:,} published articles, {total * 2:,} documents; load average {load()}")
+
     print(f"\n{'in process (ms)':<30} {'median':>8} {'p95':>8} {'max':>8} {'CPU/call':>8}")
-    for kind, queries in SEARCHES.items():
-        for language in ("en", "zh"):
-            results = []
-
-            def call(index, queries=queries, language=language, results=results):
-                results.append(len(search_articles(queries[index % len(queries)],
-                                                   language=language).hits))  # fmt: skip
-
-            times = timed(call, args.runs, cpu=True)
-            hits = f"hits {min(results)}–{max(results)}"
-            print(row(f"search {kind} [{language}]", times, TARGET_IN_PROCESS_MS, hits))
-    for language in ("en", "zh"):
-
-        def suggest(index, language=language):
-            text, category = SUGGESTIONS[index % len(SUGGESTIONS)]
-            suggest_articles(text, language=language, category=category)
-
-        times = timed(suggest, args.runs, cpu=True)
-        print(row(f"suggest [{language}]", times, TARGET_IN_PROCESS_MS))
+    for cached in (False, True):
+        search.CACHE_RESULTS = cached
+        print("-- results cached (a repeated query)" if cached else "-- ranked on every call")
+        in_process(args)
     connection.close()
 
     slug = Article.objects.filter(slug__startswith="bench-").values_list("slug", flat=True)[0]
@@ -207,6 +193,30 @@ def main(argv=None):
         f"PostgreSQL backend per call (10 ms clock ticks, over all runs). "
         f"Load average after: {load()}"
     )
+
+
+def in_process(args) -> None:
+    from helpcenter.search import search_articles, suggest_articles
+
+    for kind, queries in SEARCHES.items():
+        for language in ("en", "zh"):
+            results = []
+
+            def call(index, queries=queries, language=language, results=results):
+                results.append(len(search_articles(queries[index % len(queries)],
+                                                   language=language).hits))  # fmt: skip
+
+            times = timed(call, args.runs, cpu=True)
+            hits = f"hits {min(results)}–{max(results)}"
+            print(row(f"search {kind} [{language}]", times, TARGET_IN_PROCESS_MS, hits))
+    for language in ("en", "zh"):
+
+        def suggest(index, language=language):
+            text, category = SUGGESTIONS[index % len(SUGGESTIONS)]
+            suggest_articles(text, language=language, category=category)
+
+        times = timed(suggest, args.runs, cpu=True)
+        print(row(f"suggest [{language}]", times, TARGET_IN_PROCESS_MS))
 
 
 if __name__ == "__main__":

@@ -17,9 +17,10 @@ with Django's test client (no HTTP): the request's time, its SQL time and its qu
 (CaptureQueriesContext). The slowest query and the page's row query are shown with their
 EXPLAIN ANALYZE.
 
-Production settings force secure cookies (SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE), which
-a client does not send back over plain http, so gunicorn runs `config.settings.local` with
-DJANGO_DEBUG=false instead: the same base settings, debug off, no TLS redirect.
+Gunicorn runs the production settings (`config.settings.production`), as behind the TLS
+proxy of docker-compose.yml: every request says `X-Forwarded-Proto: https` (the proxy header
+those settings trust), the client returns the secure session and CSRF cookies on loopback and
+sends the `Origin` Django's CSRF check compares for a secure request.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
@@ -47,11 +48,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # standard library's queue module (which asgiref and Django import): the project root instead.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 SERVER_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.local",
-    "DJANGO_DEBUG": "false",
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    # Production has no default secret; a benchmark's sessions need one that is not secret.
+    "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-" + "x" * 50),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
 }
+# What the TLS proxy in front of gunicorn adds to every request (SECURE_PROXY_SSL_HEADER).
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 # This process runs the same settings as gunicorn (users, sessions, the in-process runs).
 os.environ.update(SERVER_ENV)
 
@@ -96,16 +99,27 @@ class Page:
     body: str
 
 
+class BehindTheProxy(DefaultCookiePolicy):
+    """Secure cookies go back over loopback: the proxy's TLS ends before gunicorn."""
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        return True
+
+
 class Browser:
     """urllib with a cookie jar: the session and CSRF cookies go back as a browser sends them."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar(BehindTheProxy())))
 
     def open(self, path: str, data: dict | None = None, headers: dict | None = None) -> Page:
         body = urlencode(data).encode() if data is not None else None
-        request = Request(self.base_url + path, data=body, headers=headers or {})
+        headers = {**PROXY_HEADERS, **(headers or {})}
+        if data is not None:
+            # A secure POST must come from the site's own origin (Django's CSRF check).
+            headers["Origin"] = "https://" + urlsplit(self.base_url).netloc
+        request = Request(self.base_url + path, data=body, headers=headers)
         try:
             with self.opener.open(request, timeout=30) as response:
                 return Page(response.status, response.geturl(), response.read().decode())
@@ -210,7 +224,9 @@ def gunicorn(workers: int):
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--log-level", "warning"]
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
+        environment = {**os.environ, "PGAPPNAME": APPLICATION_NAME}
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=environment)
+        SERVER["pid"] = process.pid
         try:
             wait_listening(process, port)
             yield f"http://127.0.0.1:{port}"
@@ -256,6 +272,7 @@ class Result:
     view: View
     times_ms: list[float]
     rows: int
+    cpu_ms: float = 0.0  # server CPU (gunicorn worker and PostgreSQL backend) per request
     app_ms: list[float] = field(default_factory=list)
     sql_ms: list[float] = field(default_factory=list)
     queries: list[dict] = field(default_factory=list)  # the last in-process run's, with "ms"
@@ -280,15 +297,50 @@ def deep_page(browser: Browser, start: str, links: int) -> str:
     return path
 
 
+SERVER: dict = {}  # the running gunicorn's master pid
+APPLICATION_NAME = "redress-bench-gunicorn"  # libpq's PGAPPNAME, for gunicorn's connections
+
+
+def _cpu_of(pid: int | str) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu() -> dict[str, float]:
+    """CPU seconds of each gunicorn worker and of each PostgreSQL backend gunicorn opened (its
+    connections carry APPLICATION_NAME): what the requests cost whatever else the shared
+    machine runs (10 ms clock ticks)."""
+    from django.db import connection
+
+    master = SERVER.get("pid")
+    workers = Path(f"/proc/{master}/task/{master}/children").read_text().split() if master else []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APPLICATION_NAME]
+        )
+        backends = [str(pid) for (pid,) in cursor.fetchall()]
+    return {pid: _cpu_of(pid) for pid in [*workers, *backends]}
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> float:
+    """Seconds spent between two snapshots (a backend that came and went in between is lost)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def time_view(browser: Browser, view: View, warmup: int, requests: int) -> Result:
     for _ in range(warmup):
         browser.page(view.path, view.headers)
     times = []
+    cpu = server_cpu()
     for _ in range(requests):
         started = time.perf_counter()
         page = browser.page(view.path, view.headers)
         times.append((time.perf_counter() - started) * 1000)
-    return Result(view, times, len(ROW.findall(page.body)))
+    cpu_ms = cpu_spent(cpu, server_cpu()) * 1000 / requests
+    return Result(view, times, len(ROW.findall(page.body)), cpu_ms=cpu_ms)
 
 
 class SqlTimer:
@@ -313,7 +365,7 @@ def run_in_process(results: list[Result], user, runs: int) -> None:
 
     from tests.factories import login_verified
 
-    client = Client(HTTP_HOST="127.0.0.1")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
     login_verified(client, user)
     for result in results:
         path, headers = result.view.path, result.view.headers
@@ -360,14 +412,14 @@ def search_txid() -> str:
 def print_report(results: list[Result], args: argparse.Namespace) -> None:
     print()
     print(
-        f"{'view':<26} {'median ms':>9} {'p95 ms':>7} {'max ms':>7} {'app ms':>7} "
+        f"{'view':<26} {'median ms':>9} {'p95 ms':>7} {'max ms':>7} {'CPU ms':>7} {'app ms':>7} "
         f"{'SQL ms':>7} {'queries':>7} {'rows':>5}  target"
     )
     for result in results:
         ok = result.p95 < TARGET_P95_MS and len(result.queries) <= TARGET_QUERIES
         print(
             f"{result.view.name:<26} {statistics.median(result.times_ms):>9.1f} "
-            f"{result.p95:>7.1f} {max(result.times_ms):>7.1f} "
+            f"{result.p95:>7.1f} {max(result.times_ms):>7.1f} {result.cpu_ms:>7.1f} "
             f"{statistics.median(result.app_ms):>7.1f} {statistics.median(result.sql_ms):>7.1f} "
             f"{len(result.queries):>7} {result.rows:>5}  {'ok' if ok else 'MISSED'}"
         )
@@ -375,7 +427,8 @@ def print_report(results: list[Result], args: argparse.Namespace) -> None:
         f"""
 Target: p95 under {TARGET_P95_MS:.0f} ms and at most {TARGET_QUERIES} queries per page.
 median/p95/max: loopback round trips through gunicorn ({args.requests} requests after \
-{args.warmup} warm-up), HTTP overhead included.
+{args.warmup} warm-up), HTTP overhead included. CPU ms: the CPU time gunicorn's workers and \
+the database's PostgreSQL backends spent per request (about the time on an idle machine).
 app ms, SQL ms: medians of {args.in_process} in-process runs (test client, no HTTP), the \
 whole request and its SQL; queries: per page."""
     )

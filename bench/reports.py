@@ -184,13 +184,13 @@ def pages(args) -> None:
     queue_page.run_in_process(results, user, args.in_process)
     print(
         f"\n{'report · range':<46} {'median ms':>9} {'p95 ms':>7} {'max ms':>7} "
-        f"{'app ms':>7} {'SQL ms':>7} {'queries':>7}  target"
+        f"{'CPU ms':>7} {'app ms':>7} {'SQL ms':>7} {'queries':>7}  target"
     )
     for result in results:
         ok = "ok" if result.p95 < TARGET_P95_MS else "MISSED"
         print(
             f"{result.view.name:<46} {statistics.median(result.times_ms):>9.1f} "
-            f"{result.p95:>7.1f} {max(result.times_ms):>7.1f} "
+            f"{result.p95:>7.1f} {max(result.times_ms):>7.1f} {result.cpu_ms:>7.1f} "
             f"{statistics.median(result.app_ms):>7.1f} {statistics.median(result.sql_ms):>7.1f} "
             f"{len(result.queries):>7}  {ok}"
         )

@@ -107,7 +107,8 @@ def queue_tickets(
     if filters.created_to:
         tickets = tickets.filter(created_at__lt=filters.created_to)
     # Every queue view is of open cases: the search reads the index of open cases only.
-    return search.search(tickets, filters.q, open_only=True)
+    own = filters.view == "mine" or filters.assignee == "me"
+    return search.search(tickets, filters.q, open_only=True, one_caseload=own)
 
 
 def _encode(ticket: Ticket) -> str:

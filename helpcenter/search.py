@@ -10,13 +10,22 @@ term, the last one a prefix) and puts the chosen category's articles first. Both
 published articles, rank title matches above body matches, and answer in one query:
 PostgreSQL full text (`ts_rank` over weighted lexemes, GIN index) or SQLite FTS5 (`bm25()`).
 Text is analysed by helpcenter.analysis, the same function that built the index.
+
+Results are cached, whole (hits, titles and snippets), under the library's version: every
+article saved or deleted gives the library a new one (`library_changed`), so a cached result
+never outlives the articles it shows. A help center's searches are few distinct words asked
+many times (withdrawal, deposit, 提现): those answer from one cache read, whatever the size
+of the library; only a query new since the last change is ranked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils.safestring import SafeString
 
@@ -29,6 +38,35 @@ OTHER_LANGUAGE = 0.8
 # FTS5's bm25() column weights: the title counts ten times a word of the body.
 FTS_TITLE_WEIGHT, FTS_BODY_WEIGHT = 10.0, 1.0
 MAX_RESULTS = 50
+LIBRARY_KEY = "help-library-version"
+RESULTS_TTL = 600  # seconds: also bounds what a cache missing a version change could show
+CACHE_RESULTS = True  # bench/helpcenter.py turns it off to time the ranking itself
+
+
+def library_changed() -> None:
+    """A new library version: every cached result is left behind (it expires unread)."""
+    cache.set(LIBRARY_KEY, uuid.uuid4().hex, None)
+
+
+def _cached(parts: tuple, compute: Callable):
+    """`compute()`, or what it gave for the same `parts` since the library last changed.
+
+    Without a cache (Redis down: the degrading cache answers None) it is computed each time.
+    """
+    if not CACHE_RESULTS:
+        return compute()
+    version = cache.get(LIBRARY_KEY)
+    if version is None:
+        cache.add(LIBRARY_KEY, uuid.uuid4().hex, None)
+        version = cache.get(LIBRARY_KEY)
+        if version is None:
+            return compute()
+    key = "help-results:" + hashlib.sha256(repr((version, *parts)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, RESULTS_TTL)
+    return found
 
 
 @dataclass(frozen=True)
@@ -168,6 +206,13 @@ def search_articles(
     query = parse_query(text[:200])
     if not query:
         return SearchResult(query, [], exact=True)
+    return _cached(
+        ("search", query, language, topic, limit),
+        lambda: _search(query, language, topic, limit),
+    )
+
+
+def _search(query: Query, language: str, topic: str | None, limit: int) -> SearchResult:
     rows = _ranked(query, language, limit, topic)
     exact = bool(rows)
     if not rows and len(query.terms) > 1:
@@ -189,6 +234,13 @@ def suggest_articles(
     """
     language = content_language(language)
     query = parse_query(text[:200], match_all=False, prefix_last=True)
+    return _cached(
+        ("suggest", query, language, str(category or ""), limit),
+        lambda: _suggest(query, language, category, limit),
+    )
+
+
+def _suggest(query: Query, language: str, category, limit: int) -> list[Hit]:
     best = _best(_ranked(query, language, 20, None, cap=SUGGESTION_CANDIDATES), 20) if query else {}
     in_category = _in_category(category, best)
     # The category's articles first, rank order kept within each group (a stable sort).

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from evidence.secret_guard import find_secret
-from helpcenter import analysis
+from helpcenter import analysis, search
 from helpcenter.models import (
     Article,
     ArticleDay,
@@ -51,6 +51,9 @@ def article_index(*, article: Article) -> None:
         kept.append(document.pk)
         _write_index(document, title, text)
     transaction.on_commit(lambda: cache.delete(TOPIC_COUNTS_KEY))
+    # Now, and again at commit: a search between the two would cache the old articles.
+    search.library_changed()
+    transaction.on_commit(search.library_changed)
     stale = ArticleDocument.objects.filter(article=article).exclude(pk__in=kept)
     if connection.vendor == "sqlite":
         for pk in stale.values_list("pk", flat=True):

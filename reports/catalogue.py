@@ -7,17 +7,20 @@ period, narrowed by the row's category, team or tier), where the cases still ope
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Team
 from escalation.models import Verdict
@@ -884,8 +887,29 @@ REPORTS = {
 }
 
 
+# The reports that read only the roll-ups: their result is cached under the roll-ups'
+# version (reports.rollup.VERSION_KEY), the reader's language and scope and the day. The
+# register lists live case rows and deflection reads the help center's live counters.
+CACHED = frozenset(REPORTS) - {"register", "deflection"}
+CACHE_SECONDS = 300  # also how long a renamed category or team keeps its old name here
+
+
 def build(name: str, filters: ReportFilters, scope: Scope) -> Result:
-    return REPORTS[name].build(Context(filters, scope))
+    if name not in CACHED:
+        return REPORTS[name].build(Context(filters, scope))
+    version = cache.get(rollup.VERSION_KEY)
+    if version is None:
+        cache.add(rollup.VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(rollup.VERSION_KEY)
+        if version is None:  # no cache (Redis down): built each time
+            return REPORTS[name].build(Context(filters, scope))
+    parts = (version, name, filters, scope.team_ids, get_language(), timezone.localdate())
+    key = "report:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = REPORTS[name].build(Context(filters, scope))
+        cache.set(key, result, CACHE_SECONDS)
+    return result
 
 
 def default_range(today=None) -> tuple:

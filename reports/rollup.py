@@ -16,18 +16,27 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from escalation.bulk import insert_rows
 from reports import facts
-from reports.models import CaseFact, DayRollup, FoldState, MonthRollup
+from reports.models import (
+    CaseFact,
+    DayRollup,
+    FoldState,
+    MonthRollup,
+    TeamDayRollup,
+    TeamMonthRollup,
+)
 from tickets.models import TicketEvent
 
 FOLD = "facts"
@@ -40,6 +49,8 @@ BATCH = 2000
 _GROUP = ["day", "metric", "key", "category_id", "team_id", "tier", "channel", "priority"]
 _GROUP += ["bucket", "late"]
 _ROLLUP_FIELDS = [*_GROUP, "count", "total"]
+# The team grain (TeamDayRollup): the dimensions a report without filters groups by.
+_TEAM_GROUP = ["metric", "key", "team_id", "bucket", "late"]
 
 
 @dataclass
@@ -142,6 +153,22 @@ def _days_sql(days: Sequence[date] | None) -> tuple[str, list]:
     return grouped.query.sql_with_params()
 
 
+# Replaced whenever roll-up rows are counted again: reports.catalogue caches a report's
+# result under it, so a cached report never shows counts older than the roll-ups.
+VERSION_KEY = "reports-rollup-version"
+
+
+def rollups_changed() -> None:
+    """A new roll-up version, now and again at commit (a report built between the two would
+    be cached from the old rows)."""
+
+    def replace() -> None:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+    replace()
+    transaction.on_commit(replace)
+
+
 def recount_days(days: Iterable[date] | None) -> None:
     """Count the facts of these days (all days: None) into their roll-up rows again, and
     the months they are in, where those have month rows."""
@@ -150,11 +177,13 @@ def recount_days(days: Iterable[date] | None) -> None:
         if not days:
             return
     _recount_day_rows(days)
+    rollups_changed()
     built = months_built()
     if built is None:
         return
     if days is None:
         MonthRollup.objects.all().delete()
+        TeamMonthRollup.objects.all().delete()
         first = DayRollup.objects.order_by("day").values_list("day", flat=True).first()
         recount_months(_months_between(first, built) if first else [])
     else:
@@ -174,6 +203,22 @@ def _recount_day_rows(days: list[date] | None) -> None:
             doomed.delete()
             select, params = _days_sql(chunk)
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+            _count_team_rows(cursor, TeamDayRollup, "day", DayRollup.objects.all(), chunk)
+
+
+def _count_team_rows(cursor, model, period: str, source, periods) -> None:
+    """Count `source`'s rows of these periods (all: None) into `model`, by team alone."""
+    doomed = model.objects.all()
+    if periods is not None:
+        doomed = doomed.filter(**{f"{period}__in": periods})
+        source = source.filter(**{f"{period}__in": periods})
+    doomed.delete()
+    quote = connection.ops.quote_name
+    names = [period, *_TEAM_GROUP, "count", "total"]
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    grouped = source.values(period, *_TEAM_GROUP).annotate(n=Sum("count"), sum_total=Sum("total"))
+    select, params = grouped.query.sql_with_params()
+    cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {select}", params)
 
 
 def _last_day(month: date) -> date:
@@ -201,6 +246,7 @@ def recount_months(months: Iterable[date]) -> None:
     names = ["month", *(name for name in _ROLLUP_FIELDS if name != "day")]
     columns = ", ".join(quote(MonthRollup._meta.get_field(name).column) for name in names)
     group = [name for name in _GROUP if name != "day"]
+    rollups_changed()
     with connection.cursor() as cursor:
         for month in sorted(set(months)):
             MonthRollup.objects.filter(month=month).delete()
@@ -215,6 +261,7 @@ def recount_months(months: Iterable[date]) -> None:
                 f"INSERT INTO {table} ({columns}) SELECT %s, g.* FROM ({select}) g",
                 [month, *params],
             )
+            _count_team_rows(cursor, TeamMonthRollup, "month", MonthRollup.objects.all(), [month])
 
 
 def build_months(today: date) -> list[date]:
@@ -301,7 +348,7 @@ def _analyze() -> None:
     planner takes the facts table for empty and reads all of it for one case's facts."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (CaseFact, DayRollup, MonthRollup):
+            for model in (CaseFact, DayRollup, MonthRollup, TeamDayRollup, TeamMonthRollup):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 

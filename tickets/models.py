@@ -470,9 +470,11 @@ class Ticket(models.Model):
                 name="ticket_lifecycle_due",
                 condition=Q(lifecycle_due_at__isnull=False),
             ),
+            # The queue's "Breached" view in its deadline order: only the breached open
+            # cases (the tier index walked every open case of the tier to find none).
             models.Index(
-                fields=["last_breach_at", "id"],
-                name="queue_breached",
+                fields=["escalation_due_at", "id"],
+                name="queue_breached_by_due",
                 condition=Q(status__in=OPEN_STATUSES, last_breach_at__isnull=False),
             ),
             models.Index(

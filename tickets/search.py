@@ -23,7 +23,7 @@ import re
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from helpcenter.analysis import parse_query, tsvector
@@ -47,6 +47,24 @@ ON CONFLICT (ticket_id) DO UPDATE SET vector = EXCLUDED.vector, is_open = EXCLUD
 # Ids first, from an index (OFFSET 0 keeps the planner from pulling the subquery up into a
 # join it could drive from the queue's deadline order, probing each case's words).
 _MATCHES = "SELECT ticket_id FROM tickets_ticketsearch WHERE vector @@ %s::tsquery OFFSET 0"
+
+
+class _AmongIds(Func):
+    """`id = ANY(ARRAY(matches))`: the matching ids become one array before the tickets are
+    read, so the plan looks each one up by primary key. With `id IN (matches)` the planner,
+    expecting few matches in the agent's scope, walked every open case of the tier (a bitmap
+    scan of 18,000 cases and their heap pages at 1M tickets) and hashed the matches against
+    them; an array's length is unknown to it, and a lookup per element is what it picks."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (column, column_params), (ids, ids_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"{column} = ANY(ARRAY{ids})", [*column_params, *ids_params]
+
+
 # A prefix is a range of TicketTerm's primary key (its "C" collation orders by code point).
 _AFTER_EVERY_CHARACTER = "\U0010ffff"
 
@@ -111,9 +129,13 @@ def _is_reference(text: str) -> bool:
     return re.fullmatch(rf"{prefix}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}", text, re.IGNORECASE) is not None
 
 
-def search(tickets: QuerySet, text: str, *, open_only: bool = False) -> QuerySet:
+def search(
+    tickets: QuerySet, text: str, *, open_only: bool = False, one_caseload: bool = False
+) -> QuerySet:
     """The tickets of `tickets` that match `text`; `open_only` when they are all open cases
-    (the queue), so the smaller index of open cases answers."""
+    (the queue), so the smaller index of open cases answers; `one_caseload` when they are one
+    person's open cases, fewer than a common word's matches: then the plan walks those cases
+    (their own index) and hashes the matches against them, instead of looking every match up."""
     text = text.strip()[:200]
     if not text:
         return tickets
@@ -126,7 +148,10 @@ def search(tickets: QuerySet, text: str, *, open_only: bool = False) -> QuerySet
     if not query:
         return tickets.none()
     if open_only:
-        return tickets.filter(pk__in=RawSQL(*_open_matches(query)))
+        matches = RawSQL(*_open_matches(query))
+        if one_caseload:
+            return tickets.filter(pk__in=matches)
+        return tickets.filter(_AmongIds(F("pk"), matches))
     return tickets.filter(pk__in=RawSQL(_MATCHES, [query.tsquery()]))
 
 

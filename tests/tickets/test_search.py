@@ -145,7 +145,7 @@ def _many_tickets(customer: User) -> None:
             INSERT INTO tickets_ticketsearch (ticket_id, vector, is_open)
             SELECT id, array_to_tsvector(ARRAY[lower(reference), lower(txid), lower(wallet_address),
                        split_part(lower(reference), '-', 2), split_part(lower(reference), '-', 3),
-                       'many@example.com', 'many', 'example', 'com']
+                       'many@example.com', 'many', 'example', 'com', 'ruth', 'okafor', '77120045']
                        || CASE WHEN subject LIKE 'W%%' THEN ARRAY['withdrawal', 'missing']
                                ELSE ARRAY['充值', '值未', '未到', '到账'] END),
                    status IN %(open)s
@@ -164,10 +164,18 @@ def _nodes(plan: dict):
         yield from _nodes(child)
 
 
+# Indexes over every open case (or every open case of a tier): a search that scans one of
+# them reads thousands of cases to find its matches, whatever it then does with them.
+OPEN_CASE_INDEXES = {"queue_open_by_due", "queue_status_by_due", "queue_tier_by_due"}
+
+
 def _walks_open_cases(nodes: list[dict]) -> bool:
-    """Does the plan check search words row by row instead of asking their GIN index?"""
+    """Does the plan walk the open cases (checking each one's words, or hashing the matches
+    against them) instead of starting from the matches?"""
     for node in nodes:
         relation = node.get("Relation Name", "")
+        if node.get("Index Name") in OPEN_CASE_INDEXES:
+            return True
         if node["Node Type"] == "Seq Scan" and relation in (
             "tickets_ticket",
             "tickets_ticketsearch",
@@ -181,23 +189,37 @@ def _walks_open_cases(nodes: list[dict]) -> bool:
 
 
 @pytest.mark.postgres
-def test_every_kind_of_search_starts_from_an_index_not_a_walk_of_open_cases():
-    customer = CustomerFactory(email="many@example.com")
+@pytest.mark.parametrize("view", ["all", "mine"])
+def test_every_kind_of_search_starts_from_an_index_not_a_walk_of_open_cases(view):
+    customer = CustomerFactory(email="many@example.com", full_name="Ruth Okafor")
+    customer.customer_profile.exchange_uid = "77120045"
+    customer.customer_profile.save()
     _many_tickets(customer)
     case = Ticket.objects.filter(customer=customer, status="open").order_by("-id").first()
     agent = AgentFactory()
+    # The agent's own cases: a tenth of the open ones (the newest among them), so "mine"
+    # has matches too.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET assignee_id = %s "
+            "WHERE customer_id = %s AND status = 'open' AND (id %% 10 = 0 OR id = %s)",
+            [agent.pk, customer.pk, case.pk],
+        )
+        cursor.execute("ANALYZE tickets_ticket")
     kinds = {
         "reference": case.reference,
         "part of a reference": case.reference.split("-")[2],
         "TxID": case.txid,
         "address": case.wallet_address,
         "email": customer.email,
+        "name": "Ruth Okafor",
+        "exchange UID": "77120045",
         "English word": "withdrawal",
         "Chinese word": "到账",
     }
     for kind, text in kinds.items():
         with CaptureQueriesContext(connection) as captured:
-            rows = queue_page(agent, QueueFilters(view="all", q=text)).tickets
+            rows = queue_page(agent, QueueFilters(view=view, q=text)).tickets
         assert rows, kind
         searched = [q["sql"] for q in captured.captured_queries if "tickets_ticket" in q["sql"]]
         for sql in searched:
@@ -212,3 +234,41 @@ def test_every_kind_of_search_starts_from_an_index_not_a_walk_of_open_cases():
             kind,
             used,
         )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("view", ["breached", "past_decision"])
+def test_the_breached_and_past_deadline_views_do_not_read_every_open_case(view):
+    """ "Breached" walks its own index of breached open cases; neither view scans the
+    open cases of a tier to keep a few of them."""
+    from django.utils import timezone
+
+    customer = CustomerFactory(email="many@example.com")
+    _many_tickets(customer)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # A few breached cases, and the regulator's deadline passed for a third of the rest.
+        cursor.execute(
+            "UPDATE tickets_ticket SET last_breach_at = %s WHERE status = 'open' AND id %% 97 = 0",
+            [now],
+        )
+        cursor.execute(
+            "UPDATE tickets_ticket SET final_decision_due_at = created_at "
+            "- (id %% 3) * interval '70 days' + interval '60 days' WHERE status = 'open'",
+            [],
+        )
+        cursor.execute("ANALYZE tickets_ticket")
+    agent = AgentFactory()
+    with CaptureQueriesContext(connection) as captured:
+        queue_page(agent, QueueFilters(view=view), now=now)
+    (sql,) = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    nodes = list(_nodes(plan[0]["Plan"]))
+    assert not any(n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "tickets_ticket"
+                   for n in nodes), json.dumps(plan, indent=1)  # fmt: skip
+    if view == "breached":
+        used = {n.get("Index Name") for n in nodes}
+        assert "queue_breached_by_due" in used, json.dumps(plan, indent=1)
