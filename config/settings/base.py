@@ -225,7 +225,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "redress-chat"},
+            "CONFIG": {
+                # A socket's receive blocks in BZPOPMIN for up to 5 s (channels_redis'
+                # brpop_timeout); redis-py 8 times reads out after 5 s by default, which
+                # killed every consumer left idle that long. Longer than the block, still
+                # short enough to notice a Redis that went away.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": "redress-chat",
+            },
         }
     }
 else:
