@@ -21,6 +21,7 @@ goes to stdout as JSON.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 
 import h11  # uvicorn's HTTP/1.1 parser; no HTTP client library is in uv.lock
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 SIDES = ("customer", "agent")
 
@@ -65,6 +66,15 @@ class Http:
             self.writer = None
 
     async def request(self, method: str, target: str, body: dict | None = None):
+        """(status, JSON) of one request; a request that takes over 30 s fails."""
+        try:
+            return await asyncio.wait_for(self._request(method, target, body), 30)
+        except (TimeoutError, OSError, h11.ProtocolError):
+            await self.close()
+            self.conn = None
+            raise
+
+    async def _request(self, method: str, target: str, body: dict | None = None):
         if self.conn is None or self.conn.our_state is not h11.IDLE or self.reader.at_eof():
             await self._open()
         headers = list(self.headers)
@@ -200,10 +210,8 @@ class Side:
                 if not self.again:
                     break
             if self.ws is not None and self.online:
-                try:
+                with contextlib.suppress(ConnectionClosed):
                     await self.ws.send(json.dumps({"type": "read", "seq": self.last_seq}))
-                except ConnectionClosed:
-                    pass
         except Exception as error:
             self.errors.append(f"read: {error!r}")
         finally:
@@ -213,7 +221,10 @@ class Side:
         more = True
         while more:
             started = time.perf_counter()
-            status, data = await self.read_http.request("GET", f"{self.path}?after={after}")
+            try:
+                status, data = await self.read_http.request("GET", f"{self.path}?after={after}")
+            except Exception as error:
+                status, data = 0, repr(error)
             now = time.perf_counter()
             self.get_ms.append((now - started) * 1000)
             if status != 200:
@@ -309,7 +320,10 @@ class Side:
         """The whole chat as GET ?after=0 gives it, against what both sides sent."""
         rows, after, more = [], 0, True
         while more:
-            status, data = await self.read_http.request("GET", f"{self.path}?after={after}")
+            try:
+                status, data = await self.read_http.request("GET", f"{self.path}?after={after}")
+            except Exception as error:
+                status, data = 0, repr(error)
             if status != 200:
                 return {"error": f"GET {status}: {data}"}
             rows += data["results"]
@@ -337,7 +351,7 @@ class Side:
 
     def report(self) -> dict:
         peer_times = {}
-        for k, started, seq, _ms, status in self.peer.sent:
+        for _k, started, seq, _ms, status in self.peer.sent:
             if status == 201 and seq is not None:
                 peer_times[seq] = started
         # [seconds into the run when sent, milliseconds]: the storm's window can be told apart.
@@ -396,14 +410,25 @@ async def run(plan: dict) -> dict:
     # Connect all sockets before the start, a few at a time (the server's own pace).
     gate = asyncio.Semaphore(25)
 
+    retries = 0
+
     async def connect_one(side: Side) -> None:
+        nonlocal retries
         async with gate:
-            await side.open_socket()
+            for attempt in range(5):
+                try:
+                    await side.open_socket()
+                    break
+                except (OSError, InvalidHandshake):
+                    if attempt == 4:
+                        raise
+                    retries += 1
+                    await asyncio.sleep(0.5)
             side.chat.tasks.add(asyncio.ensure_future(side.listen()))
             await side.connected.wait()
 
     await asyncio.gather(*(connect_one(side) for side in sides))
-    print(json.dumps({"ready": len(sides)}), file=sys.stderr, flush=True)
+    print(json.dumps({"ready": len(sides), "retries": retries}), file=sys.stderr, flush=True)
     # chat_load.py answers with the start once every process is connected.
     start = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     plan["start_at"] = float(start)

@@ -31,11 +31,12 @@ each figure (the machine is shared).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
+import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--per-agent", type=int, default=3, help="chats per agent (their limit)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--http-limit",
+        type=int,
+        default=8,
+        help="HTTP requests inside Django at once per worker (bench/chat_asgi.py); 0: no limit",
+    )
     parser.add_argument("--client-procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--drop", type=int, default=100, help="clients that drop at once")
     parser.add_argument("--drop-after", type=float, default=None, help="default: 2/3 of the run")
@@ -92,6 +99,10 @@ def server_env() -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "CELERY_BROKER_URL": os.environ["REDIS_URL"],
+        # Django's advice for ASGI: no persistent connections. Each HTTP request runs in a
+        # thread of its own, and with CONN_MAX_AGE=60 every such thread left its
+        # connection open: PostgreSQL ran out of connections within a minute.
+        "DATABASE_CONN_MAX_AGE": "0",
     }
 
 
@@ -263,16 +274,24 @@ def descendants(pid: int) -> list[int]:
 
 
 @contextmanager
-def uvicorn(env: dict, workers: int):
+def uvicorn(env: dict, workers: int, http_limit: int):
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
+    env = {**env, "REDRESS_BENCH_HTTP_LIMIT": str(http_limit)}
+    command = [sys.executable, "-m", "uvicorn", "bench.chat_asgi:application"]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     # Keep-alive as long as a proxy keeps its upstream connections; no lifespan in Django.
-    command += ["--timeout-keep-alive", "120", "--lifespan", "off", "--ws", "websockets"]
+    command += ["--timeout-keep-alive", "120", "--lifespan", "off", "--ws", "websockets-sansio"]
     command += ["--log-level", "warning", "--no-access-log", "--backlog", "4096"]
+    command += ["--timeout-graceful-shutdown", "5"]
     with open(Path(tempfile.gettempdir()) / "chat-load-server.log", "w+") as log:
+        # A session of its own: the workers are stopped with it, never left behind.
         process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + STARTUP_SECONDS
@@ -289,17 +308,23 @@ def uvicorn(env: dict, workers: int):
             time.sleep(1.0 * workers)  # every worker imported Django, not only the first
             yield process, port, log
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_group(process)
             log.seek(0)
             errors = [line for line in log.read().splitlines() if line.strip()]
             if errors:
                 print(f"server log {log.name} ({len(errors)} lines), last:", file=sys.stderr)
                 print("\n".join(errors[-15:]), file=sys.stderr)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group (its own session), SIGKILL if it lingers."""
+    group = os.getpgid(process.pid)
+    os.killpg(group, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    process.wait()
 
 
 def plans(args, chats: list[dict], port: int) -> list[dict]:
@@ -356,7 +381,7 @@ def run_clients(shards: list[dict], server: subprocess.Popen) -> tuple[list[dict
                 text=True,
             )
         )
-    connecting = time.perf_counter()
+    connecting, retries = time.perf_counter(), 0
     for proc in procs:
         said = []
         while not said or '"ready"' not in said[-1]:
@@ -364,9 +389,10 @@ def run_clients(shards: list[dict], server: subprocess.Popen) -> tuple[list[dict
             if not said[-1]:
                 proc.wait()
                 raise SystemExit("a client process failed to connect:\n" + "".join(said))
+        retries += json.loads(said[-1]).get("retries", 0)
     connected_s = time.perf_counter() - connecting
     sockets = sum(2 * len(s["chats"]) for s in shards)
-    print(f"{sockets} WebSockets open in {connected_s:.1f} s  [{load()}]")
+    print(f"{sockets} WebSockets open in {connected_s:.1f} s ({retries} retried)  [{load()}]")
     server_pids = [server.pid, *descendants(server.pid)]
     before = {
         "server": sum(cpu_seconds(p) for p in server_pids),
@@ -443,6 +469,7 @@ def report(args, results: list[dict], meta: dict) -> bool:
     print(
         f"\n{len(sides)} clients in {len(checks)} chats for {args.duration:.0f} s, one message"
         f" per {args.interval:g} s per client on average; uvicorn {args.workers} workers,"
+        f" (at most {args.http_limit or 'unlimited'} HTTP requests in each),"
         f" {args.client_procs} load processes"
     )
     print(f"messages sent (201):   {sent}  = {sent / args.duration:.1f} per second  {run_load}")
@@ -543,7 +570,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     chats = seed(args.chats, args.per_agent)
     connections.close_all()
-    with uvicorn(env, args.workers) as (server, port, _log):
+    with uvicorn(env, args.workers, args.http_limit) as (server, port, _log):
         results, meta = run_clients(plans(args, chats, port), server)
     ok = report(args, results, meta)
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
