@@ -148,6 +148,7 @@ class Side:
         self.read_http = Http(plan["host"], plan["port"], self.cookie, self.csrf)
         self.ws = None
         self.connected = asyncio.Event()
+        self.last_seq = self.chat.base_seq
 
     @property
     def peer(self) -> Side:
@@ -291,7 +292,11 @@ class Side:
             self.errors.append(f"reconnect: {error!r}")
             return
         self.chat.tasks.add(asyncio.ensure_future(self.listen()))
-        await self.connected.wait()
+        try:
+            await asyncio.wait_for(self.connected.wait(), 60)
+        except TimeoutError:
+            self.errors.append("reconnect: no hello from the socket within 60 s")
+            return
         opened = time.perf_counter()
         # The hello's read (spawned by the listener) brings what was missed.
         while self.fetching:
@@ -318,7 +323,7 @@ class Side:
 
     async def final_check(self) -> dict:
         """The whole chat as GET ?after=0 gives it, against what both sides sent."""
-        rows, after, more = [], 0, True
+        rows, after, more = [], self.chat.base_seq, True
         while more:
             try:
                 status, data = await self.read_http.request("GET", f"{self.path}?after={after}")
@@ -334,7 +339,8 @@ class Side:
             words = (row.get("body") or "").split()
             if len(words) >= 3 and words[0] == "bench" and words[1] in SIDES:
                 bench[words[1]].append(int(words[2]))
-        result = {"seq_contiguous": seqs == list(range(1, len(seqs) + 1))}
+        base = self.chat.base_seq
+        result = {"seq_contiguous": seqs == list(range(base + 1, base + len(seqs) + 1))}
         for side in self.chat.sides:
             sent = [k for k, _t, seq, _ms, status in side.sent if status == 201]
             stored = bench[side.name]
@@ -388,7 +394,7 @@ class Side:
 
 class Chat:
     def __init__(self, plan: dict, spec: dict):
-        self.plan, self.id = plan, spec["id"]
+        self.plan, self.id, self.base_seq = plan, spec["id"], spec["base_seq"]
         self.stopping = False
         self.tasks: set[asyncio.Future] = set()
         self.t0 = 0.0
@@ -408,7 +414,7 @@ async def run(plan: dict) -> dict:
     chats = [Chat(plan, spec) for spec in plan["chats"]]
     sides = [side for chat in chats for side in chat.sides]
     # Connect all sockets before the start, a few at a time (the server's own pace).
-    gate = asyncio.Semaphore(25)
+    gate = asyncio.Semaphore(10)
 
     retries = 0
 
@@ -425,7 +431,7 @@ async def run(plan: dict) -> dict:
                     retries += 1
                     await asyncio.sleep(0.5)
             side.chat.tasks.add(asyncio.ensure_future(side.listen()))
-            await side.connected.wait()
+            await asyncio.wait_for(side.connected.wait(), 120)
 
     await asyncio.gather(*(connect_one(side) for side in sides))
     print(json.dumps({"ready": len(sides), "retries": retries}), file=sys.stderr, flush=True)
@@ -446,7 +452,8 @@ async def run(plan: dict) -> dict:
         chat.stopping = True
     checks = await asyncio.gather(*(chat.sides[0].final_check() for chat in chats))
     for side in sides:
-        await side.ws.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(side.ws.close(), 5)
         await side.send_http.close()
         await side.read_http.close()
     for chat in chats:

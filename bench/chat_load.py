@@ -76,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--offline", type=float, default=1.0, help="seconds a dropped one is away")
     parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait at the end")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the last run's active chats (new sessions)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.chats <= MAX_CHATS:
         parser.error(f"--chats must be 1..{MAX_CHATS}")
@@ -106,6 +109,19 @@ def server_env() -> dict:
     }
 
 
+def clear_channel_layer() -> None:
+    """Forget the groups a stopped server left behind (members that no socket reads)."""
+    import redis
+    from django.conf import settings
+
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    stale = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for start in range(0, len(stale), 1000):
+        client.delete(*stale[start : start + 1000])
+    client.close()
+
+
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
@@ -114,16 +130,11 @@ def load() -> str:
 # --- the people, their sessions and the active chats ---------------------------------
 
 
-def seed(chats: int, per_agent: int) -> list[dict]:
+def seed(chats: int, per_agent: int, keep: bool = False) -> list[dict]:
     """Customers, agents, devices and sessions (set-based), and `chats` active chats."""
-    from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
-    from django.utils.crypto import get_random_string
-    from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts import roles
@@ -172,6 +183,12 @@ def seed(chats: int, per_agent: int) -> list[dict]:
     )
     devices = {d.user_id: d for d in TOTPDevice.objects.filter(user__in=staff, confirmed=True)}
 
+    kept = list(
+        Chat.objects.filter(customer__in=customers, agent__in=staff, state=ChatState.ACTIVE)
+    )
+    if keep and len(kept) == chats:
+        print(f"kept the last run's {chats} active chats  [{load()}]")
+        return sessions_for(kept, [*customers, *staff], devices, now)
     # The last run's chats end; every agent is available with the per-agent limit.
     Chat.objects.filter(customer__in=customers, state__in=OPEN_STATES).update(
         state=ChatState.ENDED, ended_at=now
@@ -204,10 +221,23 @@ def seed(chats: int, per_agent: int) -> list[dict]:
         f" in {time.perf_counter() - started:.1f} s  [{load()}]"
     )
 
-    # A session per person, as the sign-in leaves it (for staff: after the code).
+    return sessions_for(
+        Chat.objects.filter(pk__in=opened).order_by("pk"), [*customers, *staff], devices, now
+    )
+
+
+def sessions_for(chats, users, devices: dict, now) -> list[dict]:
+    """A session per person, as the sign-in leaves it (for staff: after the code)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+    from django_otp import DEVICE_ID_SESSION_KEY
+
     backend = settings.AUTHENTICATION_BACKENDS[-1]
     expire = now + timezone.timedelta(days=1)
-    people = {u.pk: u for u in [*customers, *staff]}
+    people = {u.pk: u for u in users}
     sessions, keys, csrf = [], {}, {}
     for user in people.values():
         data = {
@@ -235,9 +265,15 @@ def seed(chats: int, per_agent: int) -> list[dict]:
             "csrf": csrf[user_id],
         }
 
+    # The run reads and checks what comes after `base_seq` (a kept chat has a history).
     return [
-        {"id": chat.pk, "customer": side(chat.customer_id), "agent": side(chat.agent_id)}
-        for chat in Chat.objects.filter(pk__in=opened).order_by("pk")
+        {
+            "id": chat.pk,
+            "base_seq": chat.last_seq,
+            "customer": side(chat.customer_id),
+            "agent": side(chat.agent_id),
+        }
+        for chat in chats
     ]
 
 
@@ -560,6 +596,8 @@ def report(args, results: list[dict], meta: dict) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    # Stopped from outside (timeout, ^C): unwind, so the server's group is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     env = server_env()
     os.environ.update(env)
     import django
@@ -568,7 +606,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connections
 
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
-    chats = seed(args.chats, args.per_agent)
+    clear_channel_layer()
+    chats = seed(args.chats, args.per_agent, keep=args.keep)
     connections.close_all()
     with uvicorn(env, args.workers, args.http_limit) as (server, port, _log):
         results, meta = run_clients(plans(args, chats, port), server)

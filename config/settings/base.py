@@ -229,8 +229,10 @@ if REDIS_URL:
                 # A socket's receive blocks in BZPOPMIN for up to 5 s (channels_redis'
                 # brpop_timeout); redis-py 8 times reads out after 5 s by default, which
                 # killed every consumer left idle that long. Longer than the block, still
-                # short enough to notice a Redis that went away.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # short enough to notice a Redis that went away. redis-py 8 also fails a
+                # command at once when its pool's 100 connections are busy, as they are
+                # when a hundred sockets drop together (group_discard each): more room.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
                 "prefix": "redress-chat",
             },
         }
