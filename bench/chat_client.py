@@ -273,7 +273,9 @@ class Side:
                 self.sent.append([k, started, seq, took, status])
                 if status != 201:
                     self.errors.append(f"POST {status}: {data}")
-            await asyncio.sleep(rng.expovariate(1 / plan["interval"]))
+            # The last pause ends with the run, not up to minutes after it.
+            pause = rng.expovariate(1 / plan["interval"])
+            await asyncio.sleep(max(0.0, min(pause, end - time.time())))
 
     async def drop_and_return(self) -> None:
         plan = self.chat.plan
