@@ -453,11 +453,14 @@ async def run(plan: dict) -> dict:
     for chat in chats:
         chat.stopping = True
     checks = await asyncio.gather(*(chat.sides[0].final_check() for chat in chats))
-    for side in sides:
+
+    async def close(side: Side) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(side.ws.close(), 5)
         await side.send_http.close()
         await side.read_http.close()
+
+    await asyncio.gather(*(close(side) for side in sides))
     for chat in chats:
         for task in list(chat.tasks):
             task.cancel()
