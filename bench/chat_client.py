@@ -66,13 +66,20 @@ class Http:
             self.writer = None
 
     async def request(self, method: str, target: str, body: dict | None = None):
-        """(status, JSON) of one request; a request that takes over 30 s fails."""
-        try:
-            return await asyncio.wait_for(self._request(method, target, body), 30)
-        except (TimeoutError, OSError, h11.ProtocolError):
-            await self.close()
-            self.conn = None
-            raise
+        """(status, JSON) of one request; a request that takes over 30 s fails.
+
+        A GET that finds its kept-alive connection closed by the server is sent once more on
+        a new one (it changes nothing); a POST is never sent twice.
+        """
+        for attempt in (1, 2):
+            try:
+                return await asyncio.wait_for(self._request(method, target, body), 30)
+            except (TimeoutError, OSError, h11.ProtocolError) as error:
+                await self.close()
+                self.conn = None
+                if method != "GET" or attempt == 2 or not isinstance(error, ConnectionError):
+                    raise
+        raise AssertionError("unreachable")
 
     async def _request(self, method: str, target: str, body: dict | None = None):
         if self.conn is None or self.conn.our_state is not h11.IDLE or self.reader.at_eof():
