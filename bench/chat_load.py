@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--chats", type=int, default=250, help=f"at most {MAX_CHATS}")
     parser.add_argument("--duration", type=float, default=60.0, help=f"at most {MAX_DURATION}")
     parser.add_argument(
-        "--interval", type=float, default=5.0, help="mean seconds between one client's messages"
+        "--interval", type=float, default=30.0, help="mean seconds between one client's messages"
     )
     parser.add_argument("--per-agent", type=int, default=3, help="chats per agent (their limit)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
