@@ -46,7 +46,9 @@ def _open(user, session, chat_id):
     except Http404:
         return None
     side = selectors.side_of(chat, user)
-    hello = [{"type": "state", "state": chat.state, "seq": chat.last_seq}]
+    # What the other side has read so far, for the page to mark its own messages.
+    read = chat.agent_read_seq if side == selectors.CUSTOMER else chat.customer_read_seq
+    hello = [{"type": "state", "state": chat.state, "seq": chat.last_seq, "read": read}]
     if side == selectors.CUSTOMER and chat.state == ChatState.WAITING:
         hello.append(
             {

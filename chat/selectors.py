@@ -93,8 +93,10 @@ def estimated_wait_seconds() -> int | None:
     return round(median((accepted - queued).total_seconds() for queued, accepted in recent))
 
 
-def waiting_positions(limit: int = 500) -> list[tuple[int, int, int | None]]:
-    """(chat id, position, estimated wait) of the first `limit` waiting chats, in one read."""
+def waiting_positions(limit: int = 200) -> list[tuple[int, int, int | None]]:
+    """(chat id, position, estimated wait) of the first `limit` waiting chats, in one read.
+
+    Bounded: a customer further back learns their place when their socket (re)connects."""
     estimate = estimated_wait_seconds()
     ids = (
         Chat.objects.filter(state=ChatState.WAITING)

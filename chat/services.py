@@ -294,7 +294,7 @@ def chat_mark_read(*, chat: Chat, reader: User, seq: int) -> None:
     not a change of the chat, and would be one event per message)."""
     side = _side(chat, reader)
     column = "customer_read_seq" if side == AuthorKind.CUSTOMER else "agent_read_seq"
-    seq = max(0, min(int(seq), chat.last_seq if chat.last_seq else int(seq)))
+    seq = max(0, min(int(seq), chat.last_seq))
     updated = Chat.objects.filter(pk=chat.pk, **{f"{column}__lt": seq}).update(**{column: seq})
     if updated:
         push.read(chat.pk, "customer" if side == AuthorKind.CUSTOMER else "agent", seq)

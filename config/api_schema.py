@@ -4,7 +4,7 @@ Every refusal has a documented body: `Error` ({detail, code}) for most, `Validat
 (messages by field) for bad input, `Conflict` for an illegal transition or a duplicate,
 `Throttled` (with Retry-After) for rate limits and lockouts. Which operations may answer
 which, follows from the operation: a body can be refused (400, 413, 415), a path that
-names something may not exist for you (404), the case and policy writes may conflict
+names something may not exist for you (404), the case, chat and policy writes may conflict
 (409), everything but the token endpoint needs a signed-in user (401, 403), and every
 request is rate limited (429). Mapped in one place, beside config/api_errors.py.
 """
@@ -63,7 +63,7 @@ _COMPONENTS = {
 }
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 # The writes that may meet a case or policy in a state that forbids them.
-_CONFLICT_PREFIXES = ("/api/v1/tickets", "/api/v1/sla-policies")
+_CONFLICT_PREFIXES = ("/api/v1/tickets", "/api/v1/sla-policies", "/api/v1/chats")
 
 
 class RedressAutoSchema(AutoSchema):

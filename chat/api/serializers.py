@@ -22,12 +22,12 @@ class ChatStartInput(serializers.Serializer):
 
 
 class ChatOutput(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     position = serializers.SerializerMethodField(help_text=_("In the queue: 1 goes next."))
     estimate_seconds = serializers.SerializerMethodField(
         help_text=_("The median of recent waits, while waiting.")
     )
-    ticket = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    ticket = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
     state = serializers.ChoiceField(choices=ChatState.choices)
 
     class Meta:

@@ -9,6 +9,18 @@
     return input ? input.value : "";
   }
 
+  // A page that is already leaving (a form was sent) must not reload itself on a push: the
+  // reload would cancel the navigation the form started.
+  var leaving = false;
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "chat-form") leaving = true;
+  });
+  window.addEventListener("beforeunload", function () { leaving = true; });
+
+  function refresh() {
+    if (!leaving) location.reload();
+  }
+
   function socketUrl(path) {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   }
@@ -93,6 +105,7 @@
       item.className = "chat-message chat-" + message.author_kind + (message.internal ? " chat-internal" : "");
       item.id = "chat-message-" + message.seq;
       item.dataset.seq = message.seq;
+      if (message.author_kind === side) item.dataset.mine = "1";
       var head = document.createElement("div");
       head.className = "small text-body-secondary";
       head.textContent = authorLabel(message) + (message.internal ? " · " + t.tNote : "");
@@ -181,6 +194,7 @@
             lastSeq = Math.max(lastSeq, message.seq);
           });
           if (data.results.length) {
+            showRead(otherRead);
             log.scrollTop = log.scrollHeight;
             if (socket && document.visibilityState === "visible") socket.send({ type: "read", seq: lastSeq });
           }
@@ -194,6 +208,21 @@
       typing.hidden = false;
       clearTimeout(typingTimer);
       typingTimer = setTimeout(function () { typing.hidden = true; }, 4000);
+    }
+
+    // The other side has seen my messages up to `seq`: each says so once.
+    var otherRead = 0;
+    function showRead(seq) {
+      otherRead = Math.max(otherRead, seq || 0);
+      seq = otherRead;
+      log.querySelectorAll(".chat-message[data-mine]:not(.chat-seen)").forEach(function (item) {
+        if (Number(item.dataset.seq) > seq) return;
+        item.classList.add("chat-seen");
+        var mark = document.createElement("div");
+        mark.className = "small text-body-secondary text-end chat-read-mark";
+        mark.textContent = t.tRead;
+        item.appendChild(mark);
+      });
     }
 
     function showQueue(payload) {
@@ -213,10 +242,11 @@
         if (payload.type === "message" && payload.seq > lastSeq) catchUp();
         else if (payload.type === "typing") showTyping();
         else if (payload.type === "queue") showQueue(payload);
-        else if (payload.type === "read") root.dataset.readSeq = payload.seq;
-        else if (payload.type === "state" && payload.state !== state) {
+        else if (payload.type === "read") showRead(payload.seq);
+        else if (payload.type === "state" && payload.state === state) showRead(payload.read);
+        else if (payload.type === "state") {
           // A new state changes what the page offers (buttons, the rating): show it.
-          location.reload();
+          refresh();
         }
       }
     });
@@ -274,7 +304,7 @@
   function startPanel(root) {
     liveSocket(root.dataset.socket, {
       message: function (payload) {
-        if (payload.type === "panel") location.reload();
+        if (payload.type === "panel") refresh();
       }
     });
   }

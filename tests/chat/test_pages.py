@@ -8,9 +8,7 @@ from tests.factories import CustomerFactory, login_verified
 
 pytestmark = pytest.mark.django_db
 
-SEED = (
-    "abandon ability able about above absent absorb abstract absurd abuse access accident"
-)
+SEED = "abandon ability able about above absent absorb abstract absurd abuse access accident"
 
 
 def signed_in(user, staff=False) -> Client:
@@ -54,7 +52,9 @@ def test_another_customers_chat_page_transcript_and_files_are_404():
 def test_the_agent_panel_accepts_and_the_staff_page_prefills_the_case():
     agent = available_agent()
     staff = signed_in(agent, staff=True)
-    chat = start(message="I sent 250 USDT on TRC20 and it never arrived", category="withdrawal-not-received")
+    chat = start(
+        message="I sent 250 USDT on TRC20 and it never arrived", category="withdrawal-not-received"
+    )
     services.chat_request_person(chat=chat, actor=chat.customer)
     panel = staff.get("/staff/chats/")
     assert f'id="chat-accept-{chat.pk}"'.encode() in panel.content
@@ -64,7 +64,9 @@ def test_the_agent_panel_accepts_and_the_staff_page_prefills_the_case():
     assert page.status_code == 200
     assert b'value="250"' in page.content and b'value="TRC20"' in page.content
     assert chat.customer.email.encode() in page.content
-    refused = staff.post(f"/staff/chats/{chat.pk}/to-ticket/", {"category": "withdrawal-not-received"})
+    refused = staff.post(
+        f"/staff/chats/{chat.pk}/to-ticket/", {"category": "withdrawal-not-received"}
+    )
     assert refused.status_code == 400
     filed = staff.post(f"/staff/chats/{chat.pk}/to-ticket/", {"category": "other", "amount": "250"})
     chat.refresh_from_db()
