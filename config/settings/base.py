@@ -235,12 +235,17 @@ if REDIS_URL:
             "CONFIG": {
                 # Connections per process: every socket that joins or leaves a group takes
                 # one for a moment (redis-py's default of 100 runs out when 100 reconnect).
+                # A socket's receive blocks in BZPOPMIN for up to 5 s (channels_redis'
+                # brpop_timeout), and redis-py 8 times reads out after 5 s by default, which
+                # killed every consumer left idle that long: a read timeout longer than the
+                # block, still short enough to notice a Redis that went away.
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "max_connections": env.int(
                             "REDRESS_CHANNEL_REDIS_CONNECTIONS", default=1000
                         ),
+                        "socket_timeout": 15,
                     }
                 ],
                 "prefix": "redress-chat",
