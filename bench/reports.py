@@ -29,6 +29,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -54,6 +55,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--skip-day", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--only", help="time this report's pages only")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="build every timed page anew: the roll-ups' cache version is replaced before each",
+    )
     return parser.parse_args(argv)
 
 
@@ -147,9 +153,11 @@ def one_day() -> None:
 
 
 def pages(args) -> None:
+    from django.core.cache.backends.redis import RedisCache
     from django.utils import timezone
 
     from accounts.models import Team
+    from reports import rollup
     from reports.catalogue import REPORTS
 
     today = timezone.localdate()
@@ -171,6 +179,14 @@ def pages(args) -> None:
     user, device = ensure_admin()
     from django.db import connection
 
+    # The server's cache is Redis (production settings); this process's may be local.
+    shared = RedisCache(os.environ["REDIS_URL"], {}) if args.fresh else None
+
+    def fresh() -> None:
+        # As after every fold: a new version in the shared cache, so no cached result is read.
+        if shared is not None:
+            shared.set(rollup.VERSION_KEY, uuid.uuid4().hex, None)
+
     connection.close()
     print(f"pages: gunicorn --workers {args.workers}; load average {load()}", flush=True)
     results = []
@@ -178,7 +194,9 @@ def pages(args) -> None:
         browser = queue_page.Browser(base_url)
         queue_page.sign_in(browser, ADMIN, device)
         for view in views:
-            results.append(queue_page.time_view(browser, view, args.warmup, args.requests))
+            results.append(
+                queue_page.time_view(browser, view, args.warmup, args.requests, before=fresh)
+            )
             print(f"  timed {view.name}", file=sys.stderr, flush=True)
     print(f"load average after: {load()}")
     queue_page.run_in_process(results, user, args.in_process)
