@@ -117,10 +117,9 @@ class CaseFact(Dimensions):
         return f"{self.ticket_id} {self.metric} {self.day}"
 
 
-class DayRollup(Dimensions):
-    """The facts of one day counted by metric, key, dimensions, bucket and lateness."""
+class Counted(models.Model):
+    """What a roll-up row counts: the facts of one metric, key, bucket and lateness."""
 
-    day = models.DateField()
     metric = models.CharField(max_length=24)
     key = models.CharField(max_length=40, blank=True)
     bucket = models.BigIntegerField(null=True)
@@ -129,13 +128,22 @@ class DayRollup(Dimensions):
     total = models.BigIntegerField(null=True)  # the sum of the facts' exact values
 
     class Meta:
+        abstract = True
+
+
+class DayRollup(Dimensions, Counted):
+    """The facts of one day counted by metric, key, dimensions, bucket and lateness."""
+
+    day = models.DateField()
+
+    class Meta:
         indexes = [models.Index(fields=["metric", "day"], name="dayrollup_metric_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.metric} {self.key}: {self.count}"
 
 
-class MonthRollup(Dimensions):
+class MonthRollup(Dimensions, Counted):
     """A complete month's day roll-ups counted together: what long ranges read.
 
     Only months that have ended get these rows (the current month is read from its days),
@@ -143,12 +151,6 @@ class MonthRollup(Dimensions):
     """
 
     month = models.DateField()  # its first day
-    metric = models.CharField(max_length=24)
-    key = models.CharField(max_length=40, blank=True)
-    bucket = models.BigIntegerField(null=True)
-    late = models.BooleanField(default=False)
-    count = models.PositiveIntegerField()
-    total = models.BigIntegerField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["metric", "month"], name="monthrollup_metric_month")]
@@ -157,7 +159,7 @@ class MonthRollup(Dimensions):
         return f"{self.month:%Y-%m} {self.metric} {self.key}: {self.count}"
 
 
-class TeamDayRollup(models.Model):
+class TeamDayRollup(Counted):
     """A day's roll-up counted by team alone (category, tier, channel and priority summed).
 
     What a report with no filter but the reader's teams reads: at a million cases a day's
@@ -168,13 +170,7 @@ class TeamDayRollup(models.Model):
     """
 
     day = models.DateField()
-    metric = models.CharField(max_length=24)
-    key = models.CharField(max_length=40, blank=True)
     team_id = models.BigIntegerField(null=True)
-    bucket = models.BigIntegerField(null=True)
-    late = models.BooleanField(default=False)
-    count = models.PositiveIntegerField()
-    total = models.BigIntegerField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["metric", "day"], name="teamdayrollup_metric_day")]
@@ -183,17 +179,11 @@ class TeamDayRollup(models.Model):
         return f"{self.day} {self.metric} {self.key} team {self.team_id}: {self.count}"
 
 
-class TeamMonthRollup(models.Model):
+class TeamMonthRollup(Counted):
     """A complete month's TeamDayRollup rows counted together (as MonthRollup is DayRollup's)."""
 
     month = models.DateField()  # its first day
-    metric = models.CharField(max_length=24)
-    key = models.CharField(max_length=40, blank=True)
     team_id = models.BigIntegerField(null=True)
-    bucket = models.BigIntegerField(null=True)
-    late = models.BooleanField(default=False)
-    count = models.PositiveIntegerField()
-    total = models.BigIntegerField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["metric", "month"], name="teammonthrollup_metric_month")]
