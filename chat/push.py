@@ -11,14 +11,21 @@ are announced only there), and each agent has one for their panel (offers).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from functools import partial
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+# A push that has not gone in this long is given up: the change is stored, and the client
+# catches up when it next asks.
+PUSH_TIMEOUT_SECONDS = 2.0
 
 
 def customer_group(chat_id: int) -> str:
@@ -33,15 +40,59 @@ def agent_group(user_id: int) -> str:
     return f"agent-{user_id}"
 
 
+class _PushLoop:
+    """One event loop per process, in a thread of its own, for pushes from synchronous code.
+
+    `async_to_sync` outside an ASGI server (gunicorn's threads, Celery) runs each call in an
+    event loop made for it, and the Redis channel layer keeps its connections per loop: every
+    push opened and closed a Redis connection and a thread, and a message's two pushes were
+    most of its POST's time. This loop lives as long as the process, so its connections do.
+    Made on first use and again in a forked child, whose copy of the thread does not run.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(
+                    target=self._loop.run_forever, name="chat-push", daemon=True
+                ).start()
+            return self._loop
+
+
+_push_loop = _PushLoop()
+
+
 def send_now(group: str, payload: dict) -> None:
     """Send to a group from synchronous code; a channel layer that is away loses only this."""
+    send_many([(group, payload)])
+
+
+def send_many(pushes: list[tuple[str, dict]]) -> None:
+    """Send each (group, payload) in turn from synchronous code, in one trip to the loop."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not pushes:
         return
+
+    async def send_all():
+        for group, payload in pushes:
+            await layer.group_send(group, {"type": "chat.push", "payload": payload})
+
     try:
-        async_to_sync(layer.group_send)(group, {"type": "chat.push", "payload": payload})
+        if isinstance(layer, InMemoryChannelLayer):
+            # The demo's one process: its queues belong to the server's own loop.
+            async_to_sync(send_all)()
+        else:
+            future = asyncio.run_coroutine_threadsafe(send_all(), _push_loop.get())
+            future.result(timeout=PUSH_TIMEOUT_SECONDS)
     except Exception:  # the change is stored; the client catches up when it asks
-        logger.warning("chat push to %s failed", group, exc_info=True)
+        logger.warning("chat push to %s failed", [g for g, _ in pushes], exc_info=True)
 
 
 def after_commit(group: str, payload: dict) -> None:
@@ -50,17 +101,18 @@ def after_commit(group: str, payload: dict) -> None:
 
 def message_added(chat_id: int, seq: int, *, internal: bool) -> None:
     payload = {"type": "message", "seq": seq}
-    after_commit(staff_group(chat_id), payload)
+    pushes = [(staff_group(chat_id), payload)]
     if not internal:
-        after_commit(customer_group(chat_id), payload)
+        pushes.append((customer_group(chat_id), payload))
+    transaction.on_commit(partial(send_many, pushes))
 
 
 def state_changed(chat_id: int, state: str, agent_id: int | None = None) -> None:
     payload = {"type": "state", "state": state}
-    after_commit(customer_group(chat_id), payload)
-    after_commit(staff_group(chat_id), payload)
+    pushes = [(customer_group(chat_id), payload), (staff_group(chat_id), payload)]
     if agent_id is not None:
-        after_commit(agent_group(agent_id), {"type": "panel"})
+        pushes.append((agent_group(agent_id), {"type": "panel"}))
+    transaction.on_commit(partial(send_many, pushes))
 
 
 def read(chat_id: int, side: str, seq: int) -> None:
@@ -81,8 +133,12 @@ def queue_moved() -> None:
 def _send_positions() -> None:
     from chat.selectors import waiting_positions
 
-    for chat_id, position, estimate in waiting_positions():
-        send_now(
-            customer_group(chat_id),
-            {"type": "queue", "position": position, "estimate_seconds": estimate},
-        )
+    send_many(
+        [
+            (
+                customer_group(chat_id),
+                {"type": "queue", "position": position, "estimate_seconds": estimate},
+            )
+            for chat_id, position, estimate in waiting_positions()
+        ]
+    )
