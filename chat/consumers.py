@@ -8,8 +8,11 @@ Staff need a session that passed the second factor, as on every staff page.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib import auth
 from django.http import Http404
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
@@ -36,8 +39,15 @@ def _reader(user, session) -> bool:
     return not is_staff_member(user) or _staff_verified(user, session)
 
 
-def _open_sync(user, session, chat_id):
+def _user(scope):
+    """Who the session names, checked as a page's request is (the password hash included)."""
+    scope["user"] = auth.get_user(SimpleNamespace(session=scope["session"]))
+    return scope["user"]
+
+
+def _open_sync(scope, chat_id):
     """(side, first pushes) for a reader of the chat, or None."""
+    user, session = _user(scope), scope.get("session")
     if not _reader(user, session):
         return None
     try:
@@ -59,6 +69,11 @@ def _open_sync(user, session, chat_id):
     return side, hello
 
 
+def _panel_allowed_sync(scope) -> bool:
+    user = _user(scope)
+    return _reader(user, scope.get("session")) and is_staff_member(user)
+
+
 def _mark_read_sync(user, chat_id, seq):
     chat = selectors.chat_get_for_user(user, chat_id)
     services.chat_mark_read(chat=chat, reader=user, seq=seq)
@@ -67,8 +82,11 @@ def _mark_read_sync(user, chat_id, seq):
 # Outside a request, thread-sensitive calls share one thread per process: every socket's
 # connect and read receipt would queue behind every other's (500 sockets fell to about
 # 12 messages a second with the server mostly idle). These touch nothing thread-bound, so
-# they run on the executor's pool, each call with its own connection.
+# they run on the executor's pool of threads, each thread with its database connection.
+# The user is read in the connect's own call, not by channels' AuthMiddleware, which reads
+# it thread-sensitively and in a call of its own: one trip per connect, not two.
 _open = database_sync_to_async(_open_sync, thread_sensitive=False)
+_panel_allowed = database_sync_to_async(_panel_allowed_sync, thread_sensitive=False)
 _mark_read = database_sync_to_async(_mark_read_sync, thread_sensitive=False)
 
 
@@ -76,7 +94,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.group = None
         self.chat_id = self.scope["url_route"]["kwargs"]["chat_id"]
-        opened = await _open(self.scope.get("user"), self.scope.get("session"), self.chat_id)
+        opened = await _open(self.scope, self.chat_id)
         # Accept, then close with our code: a browser sees 4403 and stops reconnecting.
         await self.accept()
         if opened is None:
@@ -122,16 +140,12 @@ class PanelConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.group = None
-        user = self.scope.get("user")
-        allowed = await database_sync_to_async(
-            lambda: _reader(user, self.scope.get("session")) and is_staff_member(user),
-            thread_sensitive=False,
-        )()
+        allowed = await _panel_allowed(self.scope)
         await self.accept()
         if not allowed:
             await self.close(code=REFUSED)
             return
-        self.group = push.agent_group(user.pk)
+        self.group = push.agent_group(self.scope["user"].pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def disconnect(self, code):
