@@ -132,6 +132,9 @@ class Side:
     drop: bool
     sent: list = field(default_factory=list)  # [k, t_send, seq | None, post_ms, status]
     shown: dict = field(default_factory=dict)  # seq -> (author side, k)
+    own_shown: set = field(default_factory=set)  # seqs shown from my POST's 201
+    posting: bool = False
+    pushed_seq: int = 0  # the last seq pushed while my POST was on its way
     last_seq: int = 0
     peer_seen: list = field(default_factory=list)  # the peer's k, in the order shown
     push_first: dict = field(default_factory=dict)  # seq -> first time a push named it
@@ -166,9 +169,9 @@ class Side:
     async def open_socket(self) -> None:
         plan = self.chat.plan
         self.ws = await connect(
-            f"ws://{plan['host']}:{plan['port']}/ws/chats/{self.chat.id}/",
+            f"ws://{plan['host']}:{plan['ws_port']}/ws/chats/{self.chat.id}/",
             additional_headers={"Cookie": self.cookie},
-            origin=f"https://{plan['host']}:{plan['port']}",
+            origin=f"https://{plan['host']}:{plan['ws_port']}",
             ping_interval=None,
             open_timeout=60,
             max_queue=None,
@@ -196,7 +199,9 @@ class Side:
                     if told is not None and seq > told + 1:
                         self.push_gaps += seq - told - 1
                     told = seq
-                    if seq > self.last_seq:
+                    if seq > self.last_seq and self.posting:
+                        self.pushed_seq = max(self.pushed_seq, seq)  # as chat.js: after the 201
+                    elif seq > self.last_seq:
                         self.spawn_fetch()
         except ConnectionClosed as closed:
             if self.online and not self.chat.stopping:
@@ -212,12 +217,14 @@ class Side:
 
     async def fetch(self) -> None:
         try:
+            from_peer = False
             while True:
                 self.again = False
-                await self.read_after(self.last_seq)
+                from_peer |= await self.read_after(self.last_seq)
                 if not self.again:
                     break
-            if self.ws is not None and self.online:
+            # As chat.js: a read receipt only for what the peer wrote.
+            if from_peer and self.ws is not None and self.online:
                 with contextlib.suppress(ConnectionClosed):
                     await self.ws.send(json.dumps({"type": "read", "seq": self.last_seq}))
         except Exception as error:
@@ -225,8 +232,9 @@ class Side:
         finally:
             self.fetching = False
 
-    async def read_after(self, after: int) -> None:
-        more = True
+    async def read_after(self, after: int) -> bool:
+        """Read what came after `after`; whether any of it was the peer's."""
+        more, from_peer = True, False
         while more:
             started = time.perf_counter()
             try:
@@ -237,16 +245,21 @@ class Side:
             self.get_ms.append((now - started) * 1000)
             if status != 200:
                 self.errors.append(f"GET {status}: {data}")
-                return
+                return from_peer
             for message in data["results"]:
-                self.show(message, now)
+                from_peer |= self.show(message, now) == self.peer.name
             after, more = data["last_seq"], data["more"]
+        return from_peer
 
-    def show(self, message: dict, now: float) -> None:
+    def show(self, message: dict, now: float) -> str | None:
+        """Show a message once; its author's side when it is a benchmark message."""
         seq = message["seq"]
         if seq in self.shown:
-            self.shown_duplicates += 1
-            return
+            # A read that was on its way when a 201 showed my own message brings it again:
+            # shown once all the same. Anything else the server gave twice.
+            if seq not in self.own_shown:
+                self.shown_duplicates += 1
+            return None
         if seq != self.last_seq + 1:
             self.shown_gaps += max(0, seq - self.last_seq - 1)
         self.last_seq = max(self.last_seq, seq)
@@ -258,6 +271,7 @@ class Side:
         self.body_at[seq] = now
         if author == self.peer.name:
             self.peer_seen.append(k)
+        return author
 
     # --- sending ----------------------------------------------------------------------
 
@@ -271,15 +285,24 @@ class Side:
                 k += 1
                 body = {"body": f"bench {self.name} {k} {'lorem ipsum ' * rng.randint(1, 6)}"}
                 started = time.perf_counter()
+                self.posting = True
                 try:
                     status, data = await self.send_http.request("POST", self.path, body)
                 except Exception as error:
                     status, data = 0, repr(error)
+                self.posting = False
                 took = (time.perf_counter() - started) * 1000
                 seq = data.get("seq") if status == 201 and isinstance(data, dict) else None
                 self.sent.append([k, started, seq, took, status])
                 if status != 201:
                     self.errors.append(f"POST {status}: {data}")
+                elif seq == self.last_seq + 1:
+                    # As chat.js: the 201 is the next message, shown without a read.
+                    self.show(data, time.perf_counter())
+                    self.own_shown.add(seq)
+                if self.pushed_seq > self.last_seq:
+                    self.spawn_fetch()
+                self.pushed_seq = 0
             # The last pause ends with the run, not up to minutes after it.
             pause = rng.expovariate(1 / plan["interval"])
             await asyncio.sleep(max(0.0, min(pause, end - time.time())))

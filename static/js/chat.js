@@ -89,6 +89,10 @@
     var lastSeq = 0;
     var fetching = false;
     var again = false;
+    // While my message is on its way, its own push usually comes first: wait for the 201,
+    // which shows it, and read only if the pushes named more than that.
+    var sending = false;
+    var pushedSeq = 0;
     var typingTimer = null;
     var lastTyping = 0;
     var socket;
@@ -178,6 +182,14 @@
       return element;
     }
 
+    function show(message) {
+      if (shown[message.seq]) return false;
+      shown[message.seq] = true;
+      render(message);
+      lastSeq = Math.max(lastSeq, message.seq);
+      return true;
+    }
+
     // Only one read at a time; a push that arrives meanwhile asks again once it is done.
     function catchUp() {
       if (fetching) { again = true; return; }
@@ -187,16 +199,15 @@
         .then(function (data) {
           fetching = false;
           if (!data) return;
+          var fromOthers = false;
           data.results.forEach(function (message) {
-            if (shown[message.seq]) return;
-            shown[message.seq] = true;
-            render(message);
-            lastSeq = Math.max(lastSeq, message.seq);
+            if (show(message) && message.author_kind !== side) fromOthers = true;
           });
           if (data.results.length) {
             showRead(otherRead);
             log.scrollTop = log.scrollHeight;
-            if (socket && document.visibilityState === "visible") socket.send({ type: "read", seq: lastSeq });
+            // A read receipt tells the other side: for my own messages there is nothing to tell.
+            if (fromOthers && socket && document.visibilityState === "visible") socket.send({ type: "read", seq: lastSeq });
           }
           if (data.more || again) { again = false; catchUp(); }
         })
@@ -239,7 +250,10 @@
       open: function () { connection.hidden = true; catchUp(); },
       close: function () { connection.textContent = t.tOffline; connection.hidden = false; },
       message: function (payload) {
-        if (payload.type === "message" && payload.seq > lastSeq) catchUp();
+        if (payload.type === "message" && payload.seq > lastSeq) {
+          if (sending) pushedSeq = Math.max(pushedSeq, payload.seq);
+          else catchUp();
+        }
         else if (payload.type === "typing") showTyping();
         else if (payload.type === "queue") showQueue(payload);
         else if (payload.type === "read") showRead(payload.seq);
@@ -273,14 +287,29 @@
         data.delete("csrfmiddlewaretoken");
         var send = document.getElementById("chat-send");
         send.disabled = true;
+        sending = true;
+        function sent() {
+          sending = false;
+          if (pushedSeq > lastSeq) catchUp();
+          pushedSeq = 0;
+        }
         post(api + "messages/", data).then(function (response) {
           send.disabled = false;
           if (response.ok) {
             form.reset();
             error.textContent = "";
-            catchUp();
-            return null;
+            // The 201 is the message as a read would give it: when it is the next one, show
+            // it, and its push needs no read; after a gap, read what came between.
+            return response.json().then(function (message) {
+              if (message.seq === lastSeq + 1) {
+                show(message);
+                log.scrollTop = log.scrollHeight;
+              } else {
+                catchUp();
+              }
+            }).finally(sent);
           }
+          sent();
           return response.json().then(function (problem) {
             var texts = [];
             Object.keys(problem).forEach(function (key) {
@@ -290,7 +319,7 @@
             });
             error.textContent = texts.join(" ") || t.tFailed;
           }).catch(function () { error.textContent = t.tFailed; });
-        }).catch(function () { send.disabled = false; error.textContent = t.tFailed; });
+        }).catch(function () { send.disabled = false; sent(); error.textContent = t.tFailed; });
       });
       document.querySelectorAll("[data-insert]").forEach(function (insert) {
         insert.addEventListener("click", function () {
