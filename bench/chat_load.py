@@ -11,9 +11,12 @@ previous run's open chats are ended. Then each chat is put into the active state
 the services, as the pages would: `chat_start` (the bot answers), `chat_request_person`
 (which offers it to the least busy agent), `chat_accept` by that agent.
 
-It starts uvicorn on a free loopback port with the production settings (DEBUG off, the
-Redis channel layer and cache, persistent database connections), `--workers` processes,
-and the load generator (bench/chat_client.py) in `--client-procs` processes, each with a
+It serves the production shape on loopback with the production settings (DEBUG off, the
+Redis channel layer and cache): HTTP from gunicorn as the Dockerfile runs it (gthread,
+`--workers` processes of 8 threads, persistent database connections) and the WebSockets
+from daphne as docker-compose's `asgi` service runs it, the two on ports of their own as
+Caddy routes /ws/ and the rest. `--http asgi` serves both from uvicorn instead (the
+demo's one-process shape). Then the load generator (bench/chat_client.py) in `--client-procs` processes, each with a
 share of the chats and both their sides. Every client sends through POST messages/ (persist
 first), its peer sees the push "message N", reads GET messages/?after=N and sends "read",
 as chat.js does. At `--drop-after` seconds, `--drop` clients (half customers, half agents,
@@ -63,12 +66,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--interval", type=float, default=30.0, help="mean seconds between one client's messages"
     )
     parser.add_argument("--per-agent", type=int, default=3, help="chats per agent (their limit)")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--http",
+        choices=("gunicorn", "asgi"),
+        default="gunicorn",
+        help="gunicorn beside daphne, as in production; or everything from uvicorn",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="HTTP worker processes")
     parser.add_argument(
         "--http-limit",
         type=int,
         default=8,
-        help="HTTP requests inside Django at once per worker (bench/chat_asgi.py); 0: no limit",
+        help="with --http asgi: HTTP requests inside Django at once per worker"
+        " (bench/chat_asgi.py); 0: no limit",
     )
     parser.add_argument("--client-procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--drop", type=int, default=100, help="clients that drop at once")
@@ -102,11 +112,15 @@ def server_env() -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "CELERY_BROKER_URL": os.environ["REDIS_URL"],
-        # Django's advice for ASGI: no persistent connections. Each HTTP request runs in a
-        # thread of its own, and with CONN_MAX_AGE=60 every such thread left its
-        # connection open: PostgreSQL ran out of connections within a minute.
-        "DATABASE_CONN_MAX_AGE": "0",
     }
+
+
+# Django's advice for HTTP under ASGI: no persistent connections. Each request runs in a
+# thread of its own, and with CONN_MAX_AGE=60 every such thread left its connection open:
+# PostgreSQL ran out of connections within a minute. (Serving sockets alone, as daphne does
+# in the production shape, every database call runs on the executor's few threads, which
+# keep their connections.)
+ASGI_HTTP_ENV = {"DATABASE_CONN_MAX_AGE": "0"}
 
 
 def clear_channel_layer() -> None:
@@ -309,18 +323,46 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-@contextmanager
-def uvicorn(env: dict, workers: int, http_limit: int):
-    port = free_port()
-    env = {**env, "REDRESS_BENCH_HTTP_LIMIT": str(http_limit)}
+def gunicorn_command(port: int, workers: int) -> list[str]:
+    """The Dockerfile's CMD on a loopback port."""
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
+    command += ["--bind", f"{HOST}:{port}", "--workers", str(workers)]
+    command += ["--worker-class", "gthread", "--threads", "8", "--forwarded-allow-ips", "*"]
+    return [
+        *command,
+        "--log-level",
+        "warning",
+        "--backlog",
+        "4096",
+        "--keep-alive",
+        "120",
+        "--access-logfile",
+        "/tmp/g_access.log",
+        "--access-logformat",
+        "%(t)s %(m)s %(s)s %(D)s",
+    ]
+
+
+def daphne_command(port: int) -> list[str]:
+    """docker-compose's `asgi` service on a loopback port."""
+    command = [sys.executable, "-m", "daphne", "--bind", HOST, "--port", str(port)]
+    return [*command, "--proxy-headers", "--verbosity", "0", "config.asgi:application"]
+
+
+def uvicorn_command(port: int, workers: int) -> list[str]:
     command = [sys.executable, "-m", "uvicorn", "bench.chat_asgi:application"]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     # Keep-alive as long as a proxy keeps its upstream connections; no lifespan in Django.
     command += ["--timeout-keep-alive", "120", "--lifespan", "off", "--ws", "websockets-sansio"]
     command += ["--log-level", "warning", "--no-access-log", "--backlog", "4096"]
-    command += ["--timeout-graceful-shutdown", "5"]
-    with open(Path(tempfile.gettempdir()) / "chat-load-server.log", "w+") as log:
-        # A session of its own: the workers are stopped with it, never left behind.
+    return [*command, "--timeout-graceful-shutdown", "5"]
+
+
+@contextmanager
+def serving(name: str, command: list[str], env: dict, port: int, procs: int):
+    """A server in a session of its own (stopped with its workers, never left behind),
+    yielded once it listens and its `procs` processes have imported Django."""
+    with open(Path(tempfile.gettempdir()) / f"chat-load-{name}.log", "w+") as log:
         process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -333,23 +375,43 @@ def uvicorn(env: dict, workers: int, http_limit: int):
             deadline = time.monotonic() + STARTUP_SECONDS
             while True:
                 if process.poll() is not None:
-                    raise SystemExit(f"uvicorn exited with {process.returncode}")
+                    raise SystemExit(f"{name} exited with {process.returncode}")
                 try:
                     with socket.create_connection((HOST, port), timeout=1):
                         break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise SystemExit("uvicorn did not start listening") from None
+                        raise SystemExit(f"{name} did not start listening") from None
                     time.sleep(0.2)
-            time.sleep(1.0 * workers)  # every worker imported Django, not only the first
-            yield process, port, log
+            time.sleep(1.0 * procs)  # every worker imported Django, not only the first
+            yield process
         finally:
             stop_group(process)
             log.seek(0)
             errors = [line for line in log.read().splitlines() if line.strip()]
             if errors:
-                print(f"server log {log.name} ({len(errors)} lines), last:", file=sys.stderr)
+                print(f"{name} log {log.name} ({len(errors)} lines), last:", file=sys.stderr)
                 print("\n".join(errors[-15:]), file=sys.stderr)
+
+
+@contextmanager
+def servers(env: dict, args):
+    """(the server processes, the HTTP port, the WebSocket port)."""
+    http_port = free_port()
+    if args.http == "asgi":
+        asgi_env = {**env, **ASGI_HTTP_ENV, "REDRESS_BENCH_HTTP_LIMIT": str(args.http_limit)}
+        command = uvicorn_command(http_port, args.workers)
+        with serving("uvicorn", command, asgi_env, http_port, args.workers) as server:
+            yield [server], http_port, http_port
+        return
+    ws_port = free_port()
+    command = gunicorn_command(http_port, args.workers)
+    sockets = daphne_command(ws_port)
+    with (
+        serving("gunicorn", command, env, http_port, args.workers) as web,
+        serving("daphne", sockets, env, ws_port, 1) as ws,
+    ):
+        yield [web, ws], http_port, ws_port
 
 
 def stop_group(process: subprocess.Popen) -> None:
@@ -363,7 +425,7 @@ def stop_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def plans(args, chats: list[dict], port: int) -> list[dict]:
+def plans(args, chats: list[dict], port: int, ws_port: int) -> list[dict]:
     # The dropped clients: in different chats spread over all, customers and agents alike.
     step = max(1, len(chats) // max(1, args.drop)) if args.drop <= len(chats) else 1
     drops: dict[int, list[str]] = {}
@@ -390,6 +452,7 @@ def plans(args, chats: list[dict], port: int) -> list[dict]:
             {
                 "host": HOST,
                 "port": port,
+                "ws_port": ws_port,
                 "duration": args.duration,
                 "interval": args.interval,
                 "drop_after": args.drop_after,
@@ -402,7 +465,7 @@ def plans(args, chats: list[dict], port: int) -> list[dict]:
     return shards
 
 
-def run_clients(shards: list[dict], server: subprocess.Popen) -> tuple[list[dict], dict]:
+def run_clients(shards: list[dict], servers: list) -> tuple[list[dict], dict]:
     workdir = tempfile.mkdtemp(prefix="chat-load-")
     procs = []
     for n, shard in enumerate(shards):
@@ -429,7 +492,7 @@ def run_clients(shards: list[dict], server: subprocess.Popen) -> tuple[list[dict
     connected_s = time.perf_counter() - connecting
     sockets = sum(2 * len(s["chats"]) for s in shards)
     print(f"{sockets} WebSockets open in {connected_s:.1f} s ({retries} retried)  [{load()}]")
-    server_pids = [server.pid, *descendants(server.pid)]
+    server_pids = [pid for s in servers for pid in (s.pid, *descendants(s.pid))]
     before = {
         "server": sum(cpu_seconds(p) for p in server_pids),
         "clients": sum(cpu_seconds(p.pid) for p in procs),
@@ -480,6 +543,13 @@ def figures(values: list[float]) -> str:
     )
 
 
+def shape(args) -> str:
+    if args.http == "asgi":
+        limit = args.http_limit or "unlimited"
+        return f"uvicorn {args.workers} workers (at most {limit} HTTP requests in each)"
+    return f"HTTP: gunicorn {args.workers} x 8 threads; WebSockets: daphne"
+
+
 def report(args, results: list[dict], meta: dict) -> bool:
     sides = [side for result in results for side in result["sides"]]
     checks = [check for result in results for check in result["checks"]]
@@ -504,8 +574,7 @@ def report(args, results: list[dict], meta: dict) -> bool:
     run_load = f"[start {loads['start']}; end {loads['end']}]"
     print(
         f"\n{len(sides)} clients in {len(checks)} chats for {args.duration:.0f} s, one message"
-        f" per {args.interval:g} s per client on average; uvicorn {args.workers} workers,"
-        f" (at most {args.http_limit or 'unlimited'} HTTP requests in each),"
+        f" per {args.interval:g} s per client on average; {shape(args)},"
         f" {args.client_procs} load processes"
     )
     print(f"messages sent (201):   {sent}  = {sent / args.duration:.1f} per second  {run_load}")
@@ -609,8 +678,8 @@ def main(argv: list[str] | None = None) -> None:
     clear_channel_layer()
     chats = seed(args.chats, args.per_agent, keep=args.keep)
     connections.close_all()
-    with uvicorn(env, args.workers, args.http_limit) as (server, port, _log):
-        results, meta = run_clients(plans(args, chats, port), server)
+    with servers(env, args) as (processes, http_port, ws_port):
+        results, meta = run_clients(plans(args, chats, http_port, ws_port), processes)
     ok = report(args, results, meta)
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     sys.exit(0 if ok else 1)
