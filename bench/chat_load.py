@@ -56,6 +56,7 @@ MAX_CHATS = 1000
 HOST = "127.0.0.1"
 EMAIL = "bench-chat-{kind}-{n:05d}@example.com"
 STARTUP_SECONDS = 60.0
+ACCESS_LOG = Path(tempfile.gettempdir()) / "chat-load-access.log"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -328,19 +329,19 @@ def gunicorn_command(port: int, workers: int) -> list[str]:
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
     command += ["--bind", f"{HOST}:{port}", "--workers", str(workers)]
     command += ["--worker-class", "gthread", "--threads", "8", "--forwarded-allow-ips", "*"]
-    return [
-        *command,
-        "--log-level",
-        "warning",
-        "--backlog",
-        "4096",
-        "--keep-alive",
-        "120",
-        "--access-logfile",
-        "/tmp/g_access.log",
-        "--access-logformat",
-        "%(t)s %(m)s %(s)s %(D)s",
-    ]
+    command += ["--log-level", "warning", "--backlog", "4096", "--keep-alive", "120"]
+    # Each request's time inside gunicorn (microseconds), for the report beside the clients'.
+    return [*command, "--access-logfile", str(ACCESS_LOG), "--access-logformat", "%(m)s %(D)s"]
+
+
+def server_times() -> dict[str, list[float]]:
+    """Milliseconds inside gunicorn per method, from its access log."""
+    times: dict[str, list[float]] = {}
+    with contextlib.suppress(OSError), open(ACCESS_LOG) as log:
+        for line in log:
+            method, _, micros = line.strip().rpartition(" ")
+            times.setdefault(method, []).append(int(micros) / 1000)
+    return times
 
 
 def daphne_command(port: int) -> list[str]:
@@ -405,6 +406,7 @@ def servers(env: dict, args):
             yield [server], http_port, http_port
         return
     ws_port = free_port()
+    ACCESS_LOG.unlink(missing_ok=True)
     command = gunicorn_command(http_port, args.workers)
     sockets = daphne_command(ws_port)
     with (
@@ -586,6 +588,11 @@ def report(args, results: list[dict], meta: dict) -> bool:
         print(f"  send -> body:        {figures(body_calm)}")
     print(f"POST messages/:        {figures(post)}")
     print(f"GET messages/?after=N: {figures(get)}")
+    if args.http == "gunicorn":
+        inside = server_times()
+        print("  inside gunicorn (the run and the final reads):")
+        print(f"  POST:                {figures(inside.get('POST', []))}")
+        print(f"  GET:                 {figures(inside.get('GET', []))}")
     cpu = meta["cpu"]
     print(
         f"CPU seconds in the {cpu['wall']:.0f} s: server {cpu['server']:.1f}"

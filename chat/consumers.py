@@ -74,9 +74,8 @@ def _panel_allowed_sync(scope) -> bool:
     return _reader(user, scope.get("session")) and is_staff_member(user)
 
 
-def _mark_read_sync(user, chat_id, seq):
-    chat = selectors.chat_get_for_user(user, chat_id)
-    services.chat_mark_read(chat=chat, reader=user, seq=seq)
+def _mark_read_sync(user, chat_id, side, seq):
+    services.chat_mark_read(chat_id=chat_id, reader=user, side=side, seq=seq)
 
 
 # Outside a request, thread-sensitive calls share one thread per process: every socket's
@@ -129,7 +128,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 other, {"type": "chat.push", "payload": {"type": "typing", "side": self.side}}
             )
         elif kind == "read" and isinstance(content.get("seq"), int):
-            await _mark_read(self.scope["user"], self.chat_id, content["seq"])
+            await _mark_read(self.scope["user"], self.chat_id, self.side, content["seq"])
 
     async def chat_push(self, event):
         await self.send_json(event["payload"])

@@ -17,7 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -289,15 +289,26 @@ def _store_file(chat: Chat, message: ChatMessage, item: CheckedEvidence) -> Chat
     return stored
 
 
-def chat_mark_read(*, chat: Chat, reader: User, seq: int) -> None:
-    """`reader` has seen the messages up to `seq`; the other side is told (no audit: it is
-    not a change of the chat, and would be one event per message)."""
-    side = _side(chat, reader)
-    column = "customer_read_seq" if side == AuthorKind.CUSTOMER else "agent_read_seq"
-    seq = max(0, min(int(seq), chat.last_seq))
-    updated = Chat.objects.filter(pk=chat.pk, **{f"{column}__lt": seq}).update(**{column: seq})
+def chat_mark_read(*, chat_id: int, reader: User, side: str, seq: int) -> bool:
+    """`reader`, on `side` of the chat, has seen the messages up to `seq`; the other side is
+    told. Whether that moved the mark (no audit: it is not a change of the chat, and would be
+    one event per message).
+
+    One UPDATE, sent with every message a socket reads, whose conditions are the rules: the
+    reader is the chat's customer or its agent now, the mark only moves forward, and only to
+    a message that exists. Anything else changes nothing.
+    """
+    if side == AuthorKind.CUSTOMER:
+        column, owner = "customer_read_seq", Q(customer=reader)
+    else:
+        column, owner = "agent_read_seq", Q(agent=reader)
+    seq = int(seq)
+    updated = Chat.objects.filter(
+        owner, pk=chat_id, last_seq__gte=seq, **{f"{column}__lt": seq}
+    ).update(**{column: seq})
     if updated:
-        push.read(chat.pk, "customer" if side == AuthorKind.CUSTOMER else "agent", seq)
+        push.read(chat_id, "customer" if side == AuthorKind.CUSTOMER else "agent", seq)
+    return bool(updated)
 
 
 def chat_end(*, chat: Chat, actor: User, solved: bool = False) -> Chat:

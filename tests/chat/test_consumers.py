@@ -147,3 +147,32 @@ def test_a_reconnect_replays_exactly_what_was_missed():
     assert [m["seq"] for m in missed["results"]] == [seen + 1, seen + 2, seen + 3]
     again = api.get(f"/api/v1/chats/{chat.pk}/messages/?after={missed['last_seq']}").json()
     assert again["results"] == []
+
+
+def test_a_read_receipt_tells_the_other_side_and_moves_only_forward():
+    chat = active()
+    services.chat_message_add(chat=chat, author=chat.agent, body="one")
+    services.chat_message_add(chat=chat, author=chat.agent, body="two")
+    chat.refresh_from_db()
+    last = chat.last_seq
+    customer_cookie = session_cookie(chat.customer)
+    agent_cookie = session_cookie(chat.agent, staff=True)
+
+    async def run():
+        customer = await connected(communicator(chat.pk, customer_cookie))
+        agent = await connected(communicator(chat.pk, agent_cookie))
+        await customer.receive_json_from()
+        await agent.receive_json_from()
+        await customer.send_json_to({"type": "read", "seq": last})
+        assert await agent.receive_json_from() == {"type": "read", "side": "customer", "seq": last}
+        # Backwards, past the last message, or not a number: nothing moves, nobody is told.
+        for seq in (last - 1, last + 5, "all"):
+            await customer.send_json_to({"type": "read", "seq": seq})
+        assert await agent.receive_nothing(timeout=0.3)
+        await customer.disconnect()
+        await agent.disconnect()
+
+    async_to_sync(run)()
+    chat.refresh_from_db()
+    assert chat.customer_read_seq == last
+    assert chat.agent_read_seq == 0

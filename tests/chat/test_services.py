@@ -305,3 +305,25 @@ def test_the_queue_query_reads_the_partial_index(django_assert_max_num_queries):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "chat_queue" in plan
+
+
+def test_only_the_chats_own_people_move_its_read_marks():
+    chat = active()
+    services.chat_message_add(chat=chat, author=chat.customer, body="hello")
+    chat.refresh_from_db()
+    stranger, other_agent = CustomerFactory(), AgentFactory()
+    assert not services.chat_mark_read(
+        chat_id=chat.pk, reader=stranger, side=AuthorKind.CUSTOMER, seq=chat.last_seq
+    )
+    assert not services.chat_mark_read(
+        chat_id=chat.pk, reader=other_agent, side=AuthorKind.AGENT, seq=chat.last_seq
+    )
+    # The customer claiming the agent's side moves nothing either.
+    assert not services.chat_mark_read(
+        chat_id=chat.pk, reader=chat.customer, side=AuthorKind.AGENT, seq=chat.last_seq
+    )
+    assert services.chat_mark_read(
+        chat_id=chat.pk, reader=chat.agent, side=AuthorKind.AGENT, seq=chat.last_seq
+    )
+    chat.refresh_from_db()
+    assert (chat.agent_read_seq, chat.customer_read_seq) == (chat.last_seq, 0)
