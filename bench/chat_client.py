@@ -242,7 +242,8 @@ class Side:
             except Exception as error:
                 status, data = 0, repr(error)
             now = time.perf_counter()
-            self.get_ms.append((now - started) * 1000)
+            if self.chat.t0:  # the run has started: not the first read at connect
+                self.get_ms.append((now - started) * 1000)
             if status != 200:
                 self.errors.append(f"GET {status}: {data}")
                 return from_peer
@@ -464,6 +465,10 @@ async def run(plan: dict) -> dict:
                     await asyncio.sleep(0.5)
             side.chat.tasks.add(asyncio.ensure_future(side.listen()))
             await asyncio.wait_for(side.connected.wait(), 120)
+            # Ready once the first read (of what came before) is done, as a page that has
+            # loaded: the run's figures are the messages', not the page loads'.
+            while side.fetching:
+                await asyncio.sleep(0.05)
 
     await asyncio.gather(*(connect_one(side) for side in sides))
     print(json.dumps({"ready": len(sides), "retries": retries}), file=sys.stderr, flush=True)

@@ -23,10 +23,6 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# A push that has not gone in this long is given up: the change is stored, and the client
-# catches up when it next asks.
-PUSH_TIMEOUT_SECONDS = 2.0
-
 
 def customer_group(chat_id: int) -> str:
     return f"chat-{chat_id}-customer"
@@ -75,7 +71,11 @@ def send_now(group: str, payload: dict) -> None:
 
 
 def send_many(pushes: list[tuple[str, dict]]) -> None:
-    """Send each (group, payload) in turn from synchronous code, in one trip to the loop."""
+    """Send each (group, payload) in turn from synchronous code, in one trip to the loop.
+
+    With Redis the caller does not wait for it: the change is committed already, and a
+    push that fails or comes late costs only latency (the client reads what it missed).
+    """
     layer = get_channel_layer()
     if layer is None or not pushes:
         return
@@ -90,9 +90,19 @@ def send_many(pushes: list[tuple[str, dict]]) -> None:
             async_to_sync(send_all)()
         else:
             future = asyncio.run_coroutine_threadsafe(send_all(), _push_loop.get())
-            future.result(timeout=PUSH_TIMEOUT_SECONDS)
+            future.add_done_callback(partial(_failed, pushes))
     except Exception:  # the change is stored; the client catches up when it asks
-        logger.warning("chat push to %s failed", [g for g, _ in pushes], exc_info=True)
+        _failed(pushes)
+
+
+def _failed(pushes: list[tuple[str, dict]], future=None) -> None:
+    """Log a push that failed: raised here, or in the loop (`future`, when it is done)."""
+    error = True  # the exception being handled
+    if future is not None:
+        if future.cancelled() or future.exception() is None:
+            return
+        error = future.exception()
+    logger.warning("chat push to %s failed", [group for group, _ in pushes], exc_info=error)
 
 
 def after_commit(group: str, payload: dict) -> None:

@@ -250,8 +250,11 @@ def chat_message_add(
         ChatEventKind.NOTE if internal else ChatEventKind.MESSAGE,
         seq=message.seq,
     )
+    # The 201 shows the message with its file: known here, so not read back.
+    ChatMessage.file.related.set_cached_value(message, None)
     for item in checked:
         stored = _store_file(chat, message, item)
+        ChatMessage.file.related.set_cached_value(message, stored)
         _record(
             chat,
             author,
