@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib import auth
@@ -89,7 +90,19 @@ _panel_allowed = database_sync_to_async(_panel_allowed_sync, thread_sensitive=Fa
 _mark_read = database_sync_to_async(_mark_read_sync, thread_sensitive=False)
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class _Consumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):
+        # channels' dispatch first closes the old database connections of the one
+        # thread-sensitive thread, for every event: every push to every socket queued for
+        # that thread (a hop per event, one thread per process). These consumers never use
+        # it; their database calls run on the pool and close their own connections.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class ChatConsumer(_Consumer):
     async def connect(self):
         self.group = None
         self.chat_id = self.scope["url_route"]["kwargs"]["chat_id"]
@@ -134,7 +147,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event["payload"])
 
 
-class PanelConsumer(AsyncJsonWebsocketConsumer):
+class PanelConsumer(_Consumer):
     """The agent's chat panel: told when a chat is offered to them or their chats change."""
 
     async def connect(self):
