@@ -31,7 +31,7 @@ run: install
 		$(UV) run --no-sync honcho start -f Procfile.demo
 
 test: install
-	$(UV) run --no-sync pytest
+	$(UV) run --no-sync pytest -n 2  # two processes: the suite in about half the time on 2 cores
 
 lint: install
 	$(UV) run --no-sync ruff check .
