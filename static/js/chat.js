@@ -26,6 +26,8 @@
   }
 
   // A socket that comes back after a drop, later each time; 4403 means "not yours": stop.
+  // Each wait is drawn from half to one and a half times the delay, so the sockets a
+  // restarted server dropped together do not all come back in the same instant.
   function liveSocket(path, handlers) {
     var delay = 1000;
     var socket = null;
@@ -43,7 +45,7 @@
       socket.onclose = function (event) {
         if (handlers.close) handlers.close();
         if (event.code === 4403) return;
-        setTimeout(open, delay);
+        setTimeout(open, delay * (0.5 + Math.random()));
         delay = Math.min(delay * 2, 15000);
       };
     }
