@@ -2,7 +2,9 @@
 
 It holds the conversation, structured fields, proposals, votes and decision, the audit
 timeline as readable HTML and as JSON, every evidence file, the customer's mails as they
-arrived (`originals/*.eml`, byte for byte), and `manifest.json` with the SHA-256 of each
+arrived (`originals/*.eml`, byte for byte), the sections apps above add (`chat/*`: the
+live chat the case began as, its record and audit trail), and `manifest.json` with the
+SHA-256 of each
 of those files and, for evidence, the SHA-256 of the file as it was received beside that
 of the stored copy. `manifest.sig` is an HMAC of the manifest under a key derived from the
 server's secret, so the exchange can also prove the file came from it;
@@ -20,6 +22,7 @@ import hmac
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -49,6 +52,19 @@ from tickets.selectors import (
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 _SALT = "redress.case-file"
+
+
+# Apps above this one add their part of a case to its file (chat: the live chat the case
+# began as), registered at start-up as tickets.case_page's parts are: a function of the case
+# and the reader that returns {name in the ZIP: contents}. Each file is in the manifest and
+# signed like the rest; what a section holds is for the section to scope to the reader.
+Section = Callable[[Ticket, object], dict[str, bytes]]
+_sections: list[Section] = []
+
+
+def add_section(section: Section) -> Section:
+    _sections.append(section)
+    return section
 
 
 def sign(manifest: bytes) -> str:
@@ -256,6 +272,11 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
         "timeline.html": timeline_html,
         "timeline.json": _json(timeline),
     }
+    for section in _sections:
+        added = section(ticket, user)
+        if clash := contents.keys() & added.keys():
+            raise ValueError(f"case file sections both write {sorted(clash)}")
+        contents.update(added)
     # Returned open for streaming to the client, so no context manager here.
     output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
     hashes: dict[str, str] = {}
