@@ -1,7 +1,8 @@
 """Every read of chats that pages, the API and the consumers share, scoped to the reader.
 
-A customer reads their own chats; staff read the chats offered to or taken by them, and
-admins every chat. Another's chat is a 404 (DESIGN.md: never reveal that it exists).
+A customer reads their own chats; staff read the chats offered to or taken by them and
+the chats that became cases they may read (the chat is part of the case), and admins
+every chat. Another's chat is a 404 (DESIGN.md: never reveal that it exists).
 Customers never read internal notes.
 """
 
@@ -17,6 +18,7 @@ from accounts import roles
 from accounts.models import User
 from accounts.roles import is_staff_member
 from chat.models import HELD_STATES, OPEN_STATES, Chat, ChatAgent, ChatMessage, ChatState
+from tickets.selectors import tickets_visible_to
 
 CUSTOMER, AGENT = "customer", "agent"
 # A page of messages: a client that was away longer asks again with the last seq it got.
@@ -29,7 +31,8 @@ def chats_visible_to(user: User) -> QuerySet[Chat]:
     if is_staff_member(user):
         if user.is_superuser or roles.has_role(user, roles.ADMIN):
             return Chat.objects.all()
-        return Chat.objects.filter(agent=user)
+        cases = tickets_visible_to(user).values("pk")
+        return Chat.objects.filter(Q(agent=user) | Q(ticket__in=cases))
     return Chat.objects.filter(customer=user)
 
 

@@ -257,6 +257,8 @@ def _workbench_context(request, ticket: Ticket, *, failed=None, stale=()) -> dic
         "proposal": ticket.resolutions.filter(state=Resolution.State.PROPOSED)
         .select_related("asset", "proposed_by")
         .first(),
+        # The live chat the case began as: its page has the whole conversation and notes.
+        "chats": ticket.chats.only("pk", "created_at").order_by("created_at"),
         "merged": Ticket.objects.filter(selectors.case_scope(user), merged_into=ticket).only(
             "reference", "subject"
         ),

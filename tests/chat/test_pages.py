@@ -4,7 +4,7 @@ from django.test import Client
 from chat import services
 from chat.models import Chat, ChatState
 from tests.chat.helpers import active, available_agent, start
-from tests.factories import CustomerFactory, login_verified
+from tests.factories import AgentFactory, CustomerFactory, category, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,26 @@ def test_a_customer_cannot_open_the_staff_panel():
     assert signed_in(CustomerFactory()).get("/staff/chats/").status_code == 404
     agent = available_agent()
     assert signed_in(agent).get("/staff/chats/").status_code == 302  # the code step first
+
+
+def test_the_workbench_links_the_chat_a_case_began_as_for_whoever_may_read_the_case():
+    chat = active(category="withdrawal-not-received")
+    services.chat_message_add(chat=chat, author=chat.agent, body="Hash checked", internal=True)
+    ticket = services.chat_to_ticket(
+        chat=chat,
+        actor=chat.agent,
+        category=category("other"),
+        fields={},
+    )
+    colleague = AgentFactory()  # on every team: reads the case, never had the chat
+    staff = signed_in(colleague, staff=True)
+    workbench = staff.get(f"/staff/tickets/{ticket.reference}/")
+    assert f'id="ticket-chat-{chat.pk}"'.encode() in workbench.content
+    assert staff.get(f"/staff/chats/{chat.pk}/").status_code == 200
+    read = staff.get(f"/api/v1/chats/{chat.pk}/messages/?after=0").json()
+    assert "Hash checked" in [message["body"] for message in read["results"]]
+    # An agent of no team reads neither the case nor the chat it began as.
+    outsider = signed_in(AgentFactory(teams=[]), staff=True)
+    assert outsider.get(f"/staff/tickets/{ticket.reference}/").status_code == 404
+    assert outsider.get(f"/staff/chats/{chat.pk}/").status_code == 404
+    assert outsider.get(f"/api/v1/chats/{chat.pk}/messages/").status_code == 404
