@@ -4,6 +4,10 @@
 closed with 4403. The socket tells of new message numbers, typing, read state, queue
 position and state changes; the messages themselves are read from the API, scoped there.
 Staff need a session that passed the second factor, as on every staff page.
+
+A mobile app, which has no session, sends its API token instead (`Authorization: Token
+<key>`, read by the same rule as the API's, accounts.tokens): staff receive a token only
+with their code, so a token counts as the second factor, as it does for the API.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
+from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.roles import is_staff_member
+from accounts.tokens import ApiTokenAuthentication
 from chat import push, selectors, services
 from chat.models import ChatState
 
@@ -34,22 +41,42 @@ def _staff_verified(user, session) -> bool:
     return device is not None and device.user_id == user.pk and device.confirmed
 
 
-def _reader(user, session) -> bool:
+def token_key(scope) -> str | None:
+    """The API token the handshake carries (`Authorization: Token <key>`), if any."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"authorization":
+            keyword, _, key = value.decode("latin-1").partition(" ")
+            return key.strip() if keyword.lower() == "token" and key.strip() else None
+    return None
+
+
+def _reader(scope) -> bool:
+    user = scope["user"]
     if not user or not user.is_authenticated or not user.is_active:
         return False
-    return not is_staff_member(user) or _staff_verified(user, session)
+    if not is_staff_member(user) or scope.get("token"):
+        return True
+    return _staff_verified(user, scope.get("session"))
 
 
 def _user(scope):
-    """Who the session names, checked as a page's request is (the password hash included)."""
-    scope["user"] = auth.get_user(SimpleNamespace(session=scope["session"]))
+    """Who the token or the session names, checked as the API and a page check them (the
+    token live, the session's password hash current)."""
+    key = token_key(scope)
+    if key is not None:
+        try:
+            scope["user"], scope["token"] = ApiTokenAuthentication().authenticate_credentials(key)
+        except AuthenticationFailed:
+            scope["user"] = AnonymousUser()
+    else:
+        scope["user"] = auth.get_user(SimpleNamespace(session=scope["session"]))
     return scope["user"]
 
 
 def _open_sync(scope, chat_id):
     """(side, first pushes) for a reader of the chat, or None."""
-    user, session = _user(scope), scope.get("session")
-    if not _reader(user, session):
+    user = _user(scope)
+    if not _reader(scope):
         return None
     try:
         chat = selectors.chat_get_for_user(user, chat_id)
@@ -72,7 +99,7 @@ def _open_sync(scope, chat_id):
 
 def _panel_allowed_sync(scope) -> bool:
     user = _user(scope)
-    return _reader(user, scope.get("session")) and is_staff_member(user)
+    return _reader(scope) and is_staff_member(user)
 
 
 def _mark_read_sync(user, chat_id, side, seq):

@@ -176,3 +176,50 @@ def test_a_read_receipt_tells_the_other_side_and_moves_only_forward():
     chat.refresh_from_db()
     assert chat.customer_read_seq == last
     assert chat.agent_read_seq == 0
+
+
+def token_socket(chat_id, key: str) -> WebsocketCommunicator:
+    """As a mobile app connects: its API token, no cookie and no Origin."""
+    return WebsocketCommunicator(
+        application,
+        f"/ws/chats/{chat_id}/",
+        headers=[(b"authorization", f"Token {key}".encode()), (b"host", b"127.0.0.1:8000")],
+    )
+
+
+def test_an_api_token_opens_the_socket_without_a_session():
+    from accounts.tokens import token_issue, token_revoke
+
+    chat = active()
+    _, customer_key = token_issue(user=chat.customer)
+    agent_token, agent_key = token_issue(user=chat.agent)  # staff get one only with the code
+    stranger_key = token_issue(user=CustomerFactory())[1]
+
+    async def opened(key):
+        socket = token_socket(chat.pk, key)
+        await socket.connect()
+        first = await socket.receive_output(timeout=2)
+        await socket.disconnect()
+        return first
+
+    for key in (customer_key, agent_key):
+        hello = async_to_sync(opened)(key)
+        assert hello["type"] == "websocket.send" and '"state"' in hello["text"]
+    for key in (stranger_key, "not-a-token"):
+        assert async_to_sync(opened)(key) == {"type": "websocket.close", "code": 4403}
+    token_revoke(token=agent_token, actor=chat.agent)
+    assert async_to_sync(opened)(agent_key) == {"type": "websocket.close", "code": 4403}
+
+
+def test_without_a_token_a_socket_still_needs_the_sites_origin():
+    chat = active()
+    cookie = session_cookie(chat.customer)
+
+    async def run():
+        socket = WebsocketCommunicator(
+            application, f"/ws/chats/{chat.pk}/", headers=[(b"cookie", cookie)]
+        )
+        ok, _ = await socket.connect()
+        assert not ok
+
+    async_to_sync(run)()
