@@ -218,6 +218,7 @@ class ChatEventKind(models.TextChoices):
     QUEUED = "queued", _("Asked for a person")
     OFFERED = "offered", _("Offered to an agent")
     OFFER_EXPIRED = "offer_expired", _("Offer expired")
+    DECLINED = "declined", _("Offer declined")
     ACCEPTED = "accepted", _("Accepted")
     MESSAGE = "message", _("Message")
     NOTE = "note", _("Internal note")

@@ -437,11 +437,12 @@ def chat_offer_next(*, now: datetime | None = None, batch: int = SWEEP_BATCH) ->
             .filter(state=ChatState.WAITING)
             .order_by("queue_rank", "queued_at", "pk")[: min(batch, room)]
         )
+        declined = _declined(chats)
         offered, events = [], []
         for chat in chats:
-            if not heap:
-                break
-            agent = heapq.heappop(heap)
+            agent = _next_agent(heap, declined.get(chat.pk, set()))
+            if agent is None:
+                continue
             chat.state, chat.agent_id, chat.offered_at = ChatState.OFFERED, agent.pk, now
             agent.record.last_offered_at = now
             agent.load += 1
@@ -467,6 +468,48 @@ def chat_offer_next(*, now: datetime | None = None, batch: int = SWEEP_BATCH) ->
             push.state_changed(chat.pk, chat.state, chat.agent_id)
         push.queue_moved()
     return [chat.pk for chat in offered]
+
+
+def _declined(chats: list[Chat]) -> dict[int, set[int]]:
+    """Who declined each of these chats: it is not offered to them again."""
+    pairs = ChatEvent.objects.filter(chat__in=chats, kind=ChatEventKind.DECLINED).values_list(
+        "chat_id", "data__agent"
+    )
+    found: dict[int, set[int]] = {}
+    for chat_id, agent_id in pairs:
+        found.setdefault(chat_id, set()).add(agent_id)
+    return found
+
+
+def _next_agent(heap: list[_Agent], excluded: set[int]) -> _Agent | None:
+    """The least busy agent not in `excluded`, taken off the heap (the others stay)."""
+    passed, chosen = [], None
+    while heap:
+        candidate = heapq.heappop(heap)
+        if candidate.pk not in excluded:
+            chosen = candidate
+            break
+        passed.append(candidate)
+    for agent in passed:
+        heapq.heappush(heap, agent)
+    return chosen
+
+
+def chat_decline(*, chat: Chat, actor: User) -> Chat:
+    """The agent passes on the chat offered to them: it goes back to the queue in its place,
+    and is offered to someone else (never again to them). They stay available."""
+    with transaction.atomic():
+        chat = _lock(chat)
+        if chat.agent_id != actor.pk or not is_staff_member(actor):
+            raise NotAllowed(_("This chat was not offered to you."))
+        if chat.state != ChatState.OFFERED:
+            raise InvalidTransition(_("This chat is no longer offered to you."))
+        chat.state, chat.agent_id, chat.offered_at = ChatState.WAITING, None, None
+        chat.save(update_fields=["state", "agent", "offered_at", "updated_at"])
+        _record(chat, actor, ChatEventKind.DECLINED, agent=actor.pk)
+        push.state_changed(chat.pk, chat.state, actor.pk)
+    chat_offer_next()  # to the next agent with room, if there is one
+    return chat
 
 
 def chat_accept(*, chat: Chat, actor: User) -> Chat:

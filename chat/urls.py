@@ -15,5 +15,6 @@ urlpatterns = [
     path("staff/chats/", views.panel, name="panel"),
     path("staff/chats/<int:chat_id>/", views.staff_chat, name="staff_chat"),
     path("staff/chats/<int:chat_id>/accept/", views.accept, name="accept"),
+    path("staff/chats/<int:chat_id>/decline/", views.decline, name="decline"),
     path("staff/chats/<int:chat_id>/to-ticket/", views.to_ticket, name="to_ticket"),
 ]

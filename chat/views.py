@@ -188,6 +188,15 @@ def accept(request, chat_id):
     return redirect("chat:staff_chat", chat_id=chat.pk)
 
 
+@staff_page
+@require_POST
+def decline(request, chat_id):
+    chat = selectors.chat_get_for_user(request.user, chat_id)
+    services.chat_decline(chat=chat, actor=request.user)
+    messages.info(request, _("You passed on the chat: it goes to the next agent."))
+    return redirect("chat:panel")
+
+
 def _staff_context(request, chat, form=None) -> dict:
     customer = chat.customer
     language = content_language(chat.language)

@@ -96,6 +96,12 @@ class ChatViewSet(GenericViewSet):
     def accept(self, request, pk=None):
         return self._chat(services.chat_accept(chat=self.get_object(), actor=request.user))
 
+    @extend_schema(request=None, responses=s.ChatOutput)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Pass on a chat offered to you: it goes to the next agent, never back to you."""
+        return self._chat(services.chat_decline(chat=self.get_object(), actor=request.user))
+
     @extend_schema(request=s.ChatEndInput, responses=s.ChatOutput)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):

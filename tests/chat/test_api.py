@@ -126,3 +126,19 @@ def test_availability_through_the_api():
         is False
     )
     assert client_for(CustomerFactory()).get("/api/v1/chat-availability/").status_code == 403
+
+
+def test_an_agent_declines_an_offer_through_the_api():
+    first = available_agent()
+    chat = start()
+    client_for(chat.customer).post(f"/api/v1/chats/{chat.pk}/person/")
+    second = available_agent()
+    answer = client_for(first).post(f"/api/v1/chats/{chat.pk}/decline/")
+    assert answer.status_code == 200
+    chat.refresh_from_db()
+    assert (chat.state, chat.agent_id) == (ChatState.OFFERED, second.pk)
+    # The customer may not decline for an agent: a 403 with the reason, nothing changed.
+    refused = client_for(chat.customer).post(f"/api/v1/chats/{chat.pk}/decline/")
+    assert refused.status_code == 403 and "not offered to you" in refused.json()["detail"]
+    chat.refresh_from_db()
+    assert chat.agent_id == second.pk

@@ -1,7 +1,9 @@
 """The chat's sockets with channels' WebsocketCommunicator, on the real ASGI stack."""
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -12,6 +14,14 @@ from tests.chat.helpers import active
 from tests.factories import CustomerFactory, login_verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_async(function, *args):
+    """Run a test's async part in a thread and loop of its own. (`async_to_sync` refuses in a
+    thread whose loop runs, and the browser tests' Playwright keeps one running in the main
+    thread for the whole session: these failed whenever a browser test ran first.)"""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, function(*args)).result()
 
 
 def session_cookie(user, *, staff=False) -> bytes:
@@ -47,7 +57,7 @@ def test_a_foreign_user_is_refused_with_4403():
             closed = await socket.receive_output(timeout=2)
             assert closed == {"type": "websocket.close", "code": 4403}
 
-    async_to_sync(run)()
+    run_async(run)
 
 
 def test_a_staff_session_without_the_second_factor_is_refused():
@@ -59,7 +69,7 @@ def test_a_staff_session_without_the_second_factor_is_refused():
         await socket.connect()
         assert (await socket.receive_output(timeout=2))["code"] == 4403
 
-    async_to_sync(run)()
+    run_async(run)
 
 
 def test_another_origin_is_refused():
@@ -75,7 +85,7 @@ def test_another_origin_is_refused():
         ok, _ = await socket.connect()
         assert not ok
 
-    async_to_sync(run)()
+    run_async(run)
 
 
 def test_internal_notes_never_reach_the_customers_socket():
@@ -111,7 +121,7 @@ def test_internal_notes_never_reach_the_customers_socket():
             chat=chat, author=author, body=body, internal=internal
         )
 
-    async_to_sync(run)()
+    run_async(run)
 
 
 def test_a_reconnect_replays_exactly_what_was_missed():
@@ -127,7 +137,7 @@ def test_a_reconnect_replays_exactly_what_was_missed():
         await socket.receive_json_from()
         await socket.disconnect()
 
-    async_to_sync(first_visit)()
+    run_async(first_visit)
     seen = chat.last_seq
     # While away: the agent writes three messages and a note.
     for body in ("one", "two", "three"):
@@ -140,7 +150,7 @@ def test_a_reconnect_replays_exactly_what_was_missed():
         await socket.disconnect()
         return hello
 
-    hello = async_to_sync(reconnect)()
+    hello = run_async(reconnect)
     assert hello["seq"] == seen + 4  # the latest number, to compare with the last seen
     missed = api.get(f"/api/v1/chats/{chat.pk}/messages/?after={seen}").json()
     assert [m["body"] for m in missed["results"]] == ["one", "two", "three"]
@@ -172,7 +182,7 @@ def test_a_read_receipt_tells_the_other_side_and_moves_only_forward():
         await customer.disconnect()
         await agent.disconnect()
 
-    async_to_sync(run)()
+    run_async(run)
     chat.refresh_from_db()
     assert chat.customer_read_seq == last
     assert chat.agent_read_seq == 0
@@ -203,12 +213,12 @@ def test_an_api_token_opens_the_socket_without_a_session():
         return first
 
     for key in (customer_key, agent_key):
-        hello = async_to_sync(opened)(key)
+        hello = run_async(opened, key)
         assert hello["type"] == "websocket.send" and '"state"' in hello["text"]
     for key in (stranger_key, "not-a-token"):
-        assert async_to_sync(opened)(key) == {"type": "websocket.close", "code": 4403}
+        assert run_async(opened, key) == {"type": "websocket.close", "code": 4403}
     token_revoke(token=agent_token, actor=chat.agent)
-    assert async_to_sync(opened)(agent_key) == {"type": "websocket.close", "code": 4403}
+    assert run_async(opened, agent_key) == {"type": "websocket.close", "code": 4403}
 
 
 def test_without_a_token_a_socket_still_needs_the_sites_origin():
@@ -222,4 +232,4 @@ def test_without_a_token_a_socket_still_needs_the_sites_origin():
         ok, _ = await socket.connect()
         assert not ok
 
-    async_to_sync(run)()
+    run_async(run)

@@ -110,3 +110,19 @@ def test_the_workbench_links_the_chat_a_case_began_as_for_whoever_may_read_the_c
     assert outsider.get(f"/staff/tickets/{ticket.reference}/").status_code == 404
     assert outsider.get(f"/staff/chats/{chat.pk}/").status_code == 404
     assert outsider.get(f"/api/v1/chats/{chat.pk}/messages/").status_code == 404
+
+
+def test_an_agent_passes_on_an_offer_from_the_panel():
+    agent = available_agent()
+    staff = signed_in(agent, staff=True)
+    chat = start(message="My deposit is missing")
+    services.chat_request_person(chat=chat, actor=chat.customer)
+    panel = staff.get("/staff/chats/")
+    assert f'id="chat-decline-{chat.pk}"'.encode() in panel.content
+    passed = staff.post(f"/staff/chats/{chat.pk}/decline/")
+    assert passed.url == "/staff/chats/"
+    chat.refresh_from_db()
+    assert chat.state == ChatState.WAITING and chat.agent is None
+    assert f'id="chat-decline-{chat.pk}"'.encode() not in staff.get("/staff/chats/").content
+    # No longer offered to them: the chat is not theirs to see.
+    assert staff.post(f"/staff/chats/{chat.pk}/decline/").status_code == 404  # not theirs now

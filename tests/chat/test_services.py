@@ -8,7 +8,15 @@ from django.db import connection
 from django.utils import timezone
 
 from chat import services
-from chat.models import AuthorKind, Chat, ChatEvent, ChatEventKind, ChatFile, ChatState
+from chat.models import (
+    AuthorKind,
+    Chat,
+    ChatAgent,
+    ChatEvent,
+    ChatEventKind,
+    ChatFile,
+    ChatState,
+)
 from tests.chat.helpers import active, available_agent, start, waiting
 from tests.factories import AgentFactory, CustomerFactory, png_upload
 from tests.helpcenter.helpers import article
@@ -327,3 +335,35 @@ def test_only_the_chats_own_people_move_its_read_marks():
     )
     chat.refresh_from_db()
     assert (chat.agent_read_seq, chat.customer_read_seq) == (chat.last_seq, 0)
+
+
+def test_a_declined_offer_goes_to_the_next_agent_and_never_back():
+    first = available_agent()
+    chat = waiting()
+    assert chat.agent_id == first.pk and chat.state == ChatState.OFFERED
+    second = available_agent()
+    services.chat_decline(chat=chat, actor=first)
+    chat.refresh_from_db()
+    assert (chat.state, chat.agent_id) == (ChatState.OFFERED, second.pk)
+    assert ChatEvent.objects.filter(chat=chat, kind=ChatEventKind.DECLINED).count() == 1
+    # The one who passed stays available, and is offered other chats...
+    assert ChatAgent.objects.get(user=first).available
+    other = waiting()
+    assert other.agent_id == first.pk
+    # ...but not this one again, even when the second passes too: it waits instead.
+    services.chat_decline(chat=chat, actor=second)
+    chat.refresh_from_db()
+    assert (chat.state, chat.agent) == (ChatState.WAITING, None)
+    with pytest.raises(NotAllowed):  # no longer offered to them
+        services.chat_decline(chat=chat, actor=second)
+
+
+def test_only_the_agent_offered_a_chat_may_decline_it():
+    available_agent()
+    chat = waiting()
+    with pytest.raises(NotAllowed):
+        services.chat_decline(chat=chat, actor=AgentFactory())
+    with pytest.raises(NotAllowed):
+        services.chat_decline(chat=chat, actor=chat.customer)
+    chat.refresh_from_db()
+    assert chat.state == ChatState.OFFERED
