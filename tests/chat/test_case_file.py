@@ -10,7 +10,7 @@ import pytest
 from chat import services
 from escalation import case_file
 from tests.chat.helpers import active
-from tests.factories import category, png_upload
+from tests.factories import TicketFactory, category, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -65,17 +65,6 @@ def test_the_customer_gets_the_chat_without_internal_notes():
 
 
 def test_a_case_that_was_never_a_chat_has_no_chat_files():
-    from tests.factories import CustomerFactory
-    from tickets import services as tickets
-
-    customer = CustomerFactory()
-    ticket = tickets.ticket_file(
-        customer=customer,
-        filed_by=customer,
-        category=category("kyc"),
-        subject="KYC stuck",
-        description="My verification is pending for a week.",
-        fields={},
-    )
-    archive, _ = read(ticket, customer)
+    ticket = TicketFactory()
+    archive, _ = read(ticket, ticket.customer)
     assert not [name for name in archive.namelist() if name.startswith("chat/")]
