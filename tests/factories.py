@@ -94,6 +94,24 @@ class TicketFactory(factory.django.DjangoModelFactory):
     description = "I withdrew funds and they never arrived."
 
 
+def filed_cases(count: int, customer: User | None = None) -> list[Ticket]:
+    """`count` KYC cases of one customer, filed through the service (SLA started)."""
+    from tickets import services
+
+    customer = customer or CustomerFactory()
+    return [
+        services.ticket_file(
+            customer=customer,
+            filed_by=customer,
+            category=category("kyc"),
+            subject=f"Case {i}",
+            description="Stuck.",
+            fields={},
+        )
+        for i in range(count)
+    ]
+
+
 def png_upload(name: str = "screenshot.png", size=(64, 48)) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", size, "white").save(buffer, "PNG")

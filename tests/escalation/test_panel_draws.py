@@ -11,8 +11,7 @@ from escalation import services as lifecycle
 from escalation import sweep, tasks
 from escalation.models import Panel, PanelSeat
 from outbox.models import Message as OutboxMessage
-from tests.factories import CustomerFactory, UserFactory, category
-from tickets import services
+from tests.factories import UserFactory, filed_cases
 from tickets.models import EventKind, Message, Ticket, TicketEvent, Tier
 
 pytestmark = pytest.mark.django_db
@@ -24,19 +23,7 @@ def committee(count=3):
 
 def at_committee(count: int, *, handled_by=None, entered_minutes_ago: float = 60):
     """Cases moved straight to the committee, as the sweep leaves them before any draw."""
-    customer = CustomerFactory()
-    tickets = [
-        services.ticket_file(
-            customer=customer,
-            filed_by=customer,
-            category=category("kyc"),
-            subject=f"Case {i}",
-            description="Refused.",
-            fields={},
-        )
-        for i in range(count)
-    ]
-    ids = [ticket.pk for ticket in tickets]
+    ids = [ticket.pk for ticket in filed_cases(count)]
     Ticket.objects.filter(pk__in=ids).update(
         tier=Tier.DISPUTE_COMMITTEE,
         status="open",

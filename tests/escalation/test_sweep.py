@@ -13,26 +13,11 @@ from django.utils import timezone
 from escalation import services as lifecycle
 from escalation import sweep
 from sla.models import Outcome, SLARecord
-from tests.factories import AgentFactory, CustomerFactory, category
+from tests.factories import AgentFactory, filed_cases
 from tickets import services
 from tickets.models import EventKind, Ticket, TicketEvent, Tier
 
 pytestmark = pytest.mark.django_db
-
-
-def file_tickets(count: int, customer=None):
-    customer = customer or CustomerFactory()
-    return [
-        services.ticket_file(
-            customer=customer,
-            filed_by=customer,
-            category=category("kyc"),
-            subject=f"Case {i}",
-            description="Stuck.",
-            fields={},
-        )
-        for i in range(count)
-    ]
 
 
 def later(hours: float):
@@ -40,7 +25,7 @@ def later(hours: float):
 
 
 def test_nothing_due_means_nothing_done():
-    file_tickets(3)
+    filed_cases(3)
     assert not sweep.sweep(now=later(1))
     assert not TicketEvent.objects.filter(kind=EventKind.TIER).exists()
 
@@ -48,7 +33,7 @@ def test_nothing_due_means_nothing_done():
 def test_exactly_at_the_deadline_it_escalates_one_second_before_it_does_not(
     django_capture_on_commit_callbacks,
 ):
-    (ticket,) = file_tickets(1)
+    (ticket,) = filed_cases(1)
     due = ticket.escalation_due_at
     assert not sweep.sweep(now=due - timedelta(seconds=1)).escalated
     with django_capture_on_commit_callbacks(execute=True):
@@ -70,7 +55,7 @@ def test_exactly_at_the_deadline_it_escalates_one_second_before_it_does_not(
 
 
 def test_a_second_sweep_finds_nothing_left():
-    file_tickets(4)
+    filed_cases(4)
     moment = later(49)
     assert len(sweep.sweep(now=moment).escalated) == 4
     assert not sweep.sweep(now=moment)
@@ -78,7 +63,7 @@ def test_a_second_sweep_finds_nothing_left():
 
 
 def test_batches_are_bounded_and_the_sweep_takes_them_all():
-    file_tickets(7)
+    filed_cases(7)
     book = sweep.clock.PolicyBook.load()
     first = sweep.escalate_batch(now=later(49), book=book, batch_size=3)
     assert len(first.escalated) == 3
@@ -86,7 +71,7 @@ def test_batches_are_bounded_and_the_sweep_takes_them_all():
 
 
 def test_paused_and_answered_tickets_are_not_swept():
-    waiting, answered = file_tickets(2)
+    waiting, answered = filed_cases(2)
     agent = AgentFactory()
     services.ticket_request_info(ticket=waiting, actor=agent, body="Which document?")
     services.ticket_add_message(ticket=answered, author=agent, body="On it.")
@@ -95,7 +80,7 @@ def test_paused_and_answered_tickets_are_not_swept():
 
 
 def test_a_breach_at_the_committee_alerts_admins_once(django_capture_on_commit_callbacks, settings):
-    (ticket,) = file_tickets(1)
+    (ticket,) = filed_cases(1)
     AgentFactory(role="admin", email="boss@example.com")
     moment = later(49)
     sweep.sweep(now=moment)  # -> appeal center
@@ -114,7 +99,7 @@ def test_a_breach_at_the_committee_alerts_admins_once(django_capture_on_commit_c
 
 
 def test_warnings_go_once_per_target_to_the_team(django_capture_on_commit_callbacks):
-    (ticket,) = file_tickets(1)
+    (ticket,) = filed_cases(1)
     member = AgentFactory(email="funding@example.com")
     ticket.team.members.add(member)
     with django_capture_on_commit_callbacks(execute=True):
@@ -128,7 +113,7 @@ def test_warnings_go_once_per_target_to_the_team(django_capture_on_commit_callba
 
 
 def test_the_command_runs_one_sweep(capsys):
-    file_tickets(2)
+    filed_cases(2)
     Ticket.objects.update(escalation_due_at=timezone.now() - timedelta(seconds=1))
     call_command("sla_sweep")
     assert "escalated 2" in capsys.readouterr().out
@@ -137,7 +122,7 @@ def test_the_command_runs_one_sweep(capsys):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweepers_never_escalate_twice():
-    file_tickets(60)
+    filed_cases(60)
     moment = later(49)
     barrier = threading.Barrier(4)
     escalated: list[int] = []
@@ -162,7 +147,7 @@ def test_concurrent_sweepers_never_escalate_twice():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_sweeper_that_dies_mid_batch_loses_nothing(monkeypatch):
-    file_tickets(10)
+    filed_cases(10)
     moment = later(49)
 
     class Crash(Exception):
@@ -182,7 +167,7 @@ def test_a_sweeper_that_dies_mid_batch_loses_nothing(monkeypatch):
 
 def test_the_sweep_moves_a_case_as_a_person_escalating_it_would():
     # The sweep writes rows, not model instances; the clock it starts must be the same.
-    by_hand, by_sweep = file_tickets(2)
+    by_hand, by_sweep = filed_cases(2)
     agent = AgentFactory()
     services.ticket_claim(ticket=by_hand, actor=agent)
     with time_machine.travel(later(49), tick=False):
@@ -197,7 +182,7 @@ def test_the_sweep_moves_a_case_as_a_person_escalating_it_would():
 
 
 def test_a_deadline_left_on_a_case_that_is_over_is_cleared_not_escalated():
-    closed, running = file_tickets(2)
+    closed, running = filed_cases(2)
     # Written outside the services (a data fix, the admin): the clock no longer runs.
     Ticket.objects.filter(pk=closed.pk).update(status="closed")
     result = sweep.sweep(now=later(49))
