@@ -46,12 +46,12 @@ def token_key(scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name.lower() == b"authorization":
             keyword, _, key = value.decode("latin-1").partition(" ")
-            return key.strip() if keyword.lower() == "token" and key.strip() else None
+            named = keyword.lower() == ApiTokenAuthentication.keyword.lower()
+            return key.strip() if named and key.strip() else None
     return None
 
 
-def _reader(scope) -> bool:
-    user = scope["user"]
+def _reader(user, scope) -> bool:
     if not user or not user.is_authenticated or not user.is_active:
         return False
     if not is_staff_member(user) or scope.get("token"):
@@ -76,7 +76,7 @@ def _user(scope):
 def _open_sync(scope, chat_id):
     """(side, first pushes) for a reader of the chat, or None."""
     user = _user(scope)
-    if not _reader(scope):
+    if not _reader(user, scope):
         return None
     try:
         chat = selectors.chat_get_for_user(user, chat_id)
@@ -99,7 +99,7 @@ def _open_sync(scope, chat_id):
 
 def _panel_allowed_sync(scope) -> bool:
     user = _user(scope)
-    return _reader(scope) and is_staff_member(user)
+    return _reader(user, scope) and is_staff_member(user)
 
 
 def _mark_read_sync(user, chat_id, side, seq):
