@@ -495,16 +495,25 @@ def _next_agent(heap: list[_Agent], excluded: set[int]) -> _Agent | None:
     return chosen
 
 
+def _require_offered_to(chat: Chat, actor: User) -> None:
+    if chat.agent_id != actor.pk or not is_staff_member(actor):
+        raise NotAllowed(_("This chat was not offered to you."))
+
+
+def _back_to_queue(chat: Chat) -> None:
+    """An offer undone: waiting again, in the place its `queued_at` keeps."""
+    chat.state, chat.agent_id, chat.offered_at = ChatState.WAITING, None, None
+
+
 def chat_decline(*, chat: Chat, actor: User) -> Chat:
     """The agent passes on the chat offered to them: it goes back to the queue in its place,
     and is offered to someone else (never again to them). They stay available."""
     with transaction.atomic():
         chat = _lock(chat)
-        if chat.agent_id != actor.pk or not is_staff_member(actor):
-            raise NotAllowed(_("This chat was not offered to you."))
+        _require_offered_to(chat, actor)
         if chat.state != ChatState.OFFERED:
             raise InvalidTransition(_("This chat is no longer offered to you."))
-        chat.state, chat.agent_id, chat.offered_at = ChatState.WAITING, None, None
+        _back_to_queue(chat)
         chat.save(update_fields=["state", "agent", "offered_at", "updated_at"])
         _record(chat, actor, ChatEventKind.DECLINED, agent=actor.pk)
         push.state_changed(chat.pk, chat.state, actor.pk)
@@ -516,8 +525,7 @@ def chat_accept(*, chat: Chat, actor: User) -> Chat:
     """The agent takes the chat offered to them; the customer sees who joined."""
     with transaction.atomic():
         chat = _lock(chat)
-        if chat.agent_id != actor.pk or not is_staff_member(actor):
-            raise NotAllowed(_("This chat was not offered to you."))
+        _require_offered_to(chat, actor)
         if chat.state == ChatState.ACTIVE:
             return chat
         if chat.state != ChatState.OFFERED:
@@ -552,7 +560,7 @@ def _expire_offers(now: datetime) -> list[int]:
             for chat in lapsed
         )
         for chat in lapsed:
-            chat.state, chat.agent_id, chat.offered_at = ChatState.WAITING, None, None
+            _back_to_queue(chat)
         Chat.objects.bulk_update(lapsed, ["state", "agent", "offered_at"])
         away = ChatAgent.objects.filter(pk__in=agents, available=True)
         ChatEvent.objects.bulk_create(
