@@ -10,20 +10,14 @@ events, and staff always by the name they work under, never an email.
 
 from __future__ import annotations
 
-import json
-
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_staff_member
 from chat.models import Chat, ChatEvent, ChatEventKind
 from chat.services import staff_name, transcript_text
+from escalation.case_file import json_bytes
 from tickets.models import Ticket
-
-
-def _json(data) -> bytes:
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
 
 
 def _by(chat: Chat, event: ChatEvent) -> str:
@@ -70,6 +64,6 @@ def chat_section(ticket: Ticket, user) -> dict[str, bytes]:
     chats = ticket.chats.select_related("agent", "category", "rating").order_by("created_at")
     for chat in chats:
         with translation.override(chat.language):
-            files[f"chat/{chat.pk}.json"] = _json(_record(chat, staff))
+            files[f"chat/{chat.pk}.json"] = json_bytes(_record(chat, staff))
             files[f"chat/{chat.pk}.txt"] = transcript_text(chat, internal=staff).encode()
     return files

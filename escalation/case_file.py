@@ -71,7 +71,8 @@ def sign(manifest: bytes) -> str:
     return salted_hmac(_SALT, manifest, algorithm="sha256").hexdigest()
 
 
-def _json(data) -> bytes:
+def json_bytes(data) -> bytes:
+    """A case file's JSON: dates as ISO text, Chinese as written, indented to be read."""
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
 
 
@@ -267,10 +268,10 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
         timeline_html = render_to_string("escalation/case_file/timeline.html", context).encode()
 
     contents: dict[str, bytes] = {
-        "case.json": _json(case),
+        "case.json": json_bytes(case),
         "conversation.html": conversation,
         "timeline.html": timeline_html,
-        "timeline.json": _json(timeline),
+        "timeline.json": json_bytes(timeline),
     }
     for section in _sections:
         added = section(ticket, user)
@@ -293,7 +294,7 @@ def build(ticket: Ticket, user) -> tempfile.SpooledTemporaryFile:
                     digest.update(chunk)
                     target.write(chunk)
             hashes[name] = digest.hexdigest()
-        manifest = _json(
+        manifest = json_bytes(
             {
                 "reference": ticket.reference,
                 "generated_at": timezone.now(),
