@@ -117,7 +117,10 @@ class TicketFilingForm(forms.Form):
                     "hx-include": "#id_category",
                     "hx-target": "#help-suggestions",
                     "hx-swap": "innerHTML",
-                    "hx-sync": "#help-suggestions:replace",
+                    # "queue last", not "replace": replacing aborts the request in flight, and
+                    # htmx reports every abort as a console error (a slow first answer while
+                    # the customer types did, and failed CI's browser test).
+                    "hx-sync": "#help-suggestions:queue last",
                     "autocomplete": "off",
                 }
             )

@@ -100,6 +100,36 @@ def test_a_customer_searches_opens_an_article_and_says_it_helped(page_for, libra
     assert problems == []
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_slow_suggestions_while_the_customer_types_abort_nothing_and_the_last_answer_stays(
+    page_for, library, locale, monkeypatch
+):
+    """A slow first answer (an incident's surge) must not be aborted by the next keystroke:
+    htmx reports an aborted request as a console error, as CI once saw."""
+    import time
+
+    from helpcenter import views
+
+    asked = []
+    suggest = views.suggest_articles
+
+    def slow(text, **kwargs):
+        asked.append(text)
+        time.sleep(1.5)
+        return suggest(text, **kwargs)
+
+    monkeypatch.setattr(views, "suggest_articles", slow)
+    customer = CustomerFactory()
+    page = page_for(locale)
+    sign_in(page, customer, next_url="/tickets/new/")
+    page.fill("#id_subject", SUBJECT[locale])  # asked 0.5 s later, while "load"'s is in flight
+    page.wait_for_timeout(700)
+    page.type("#id_subject", " ")  # asked again while the first still waits
+    page.wait_for_selector("#suggestion-list .suggestion", timeout=10_000)
+    page.wait_for_function("() => window.htmx && !document.querySelector('.htmx-request')")
+    assert asked[0] == "" and asked[-1].strip() == SUBJECT[locale]
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_suggestions_while_typing_then_file_anyway_and_the_agent_sees_what_was_read(
