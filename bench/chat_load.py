@@ -75,6 +75,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=2, help="HTTP worker processes")
     parser.add_argument(
+        "--ws",
+        choices=("daphne", "uvicorn"),
+        default="daphne",
+        help="the WebSocket server beside gunicorn (docker-compose's asgi service runs daphne)",
+    )
+    parser.add_argument("--ws-workers", type=int, default=1, help="WebSocket server processes")
+    parser.add_argument(
         "--http-limit",
         type=int,
         default=8,
@@ -350,8 +357,8 @@ def daphne_command(port: int) -> list[str]:
     return [*command, "--proxy-headers", "--verbosity", "0", "config.asgi:application"]
 
 
-def uvicorn_command(port: int, workers: int) -> list[str]:
-    command = [sys.executable, "-m", "uvicorn", "bench.chat_asgi:application"]
+def uvicorn_command(port: int, workers: int, app: str = "bench.chat_asgi:application") -> list[str]:
+    command = [sys.executable, "-m", "uvicorn", app]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     # Keep-alive as long as a proxy keeps its upstream connections; no lifespan in Django.
     command += ["--timeout-keep-alive", "120", "--lifespan", "off", "--ws", "websockets-sansio"]
@@ -408,10 +415,13 @@ def servers(env: dict, args):
     ws_port = free_port()
     ACCESS_LOG.unlink(missing_ok=True)
     command = gunicorn_command(http_port, args.workers)
-    sockets = daphne_command(ws_port)
+    if args.ws == "uvicorn":
+        sockets = uvicorn_command(ws_port, args.ws_workers, "config.asgi:application")
+    else:
+        sockets = daphne_command(ws_port)
     with (
         serving("gunicorn", command, env, http_port, args.workers) as web,
-        serving("daphne", sockets, env, ws_port, 1) as ws,
+        serving(args.ws, sockets, env, ws_port, args.ws_workers) as ws,
     ):
         yield [web, ws], http_port, ws_port
 
@@ -549,7 +559,7 @@ def shape(args) -> str:
     if args.http == "asgi":
         limit = args.http_limit or "unlimited"
         return f"uvicorn {args.workers} workers (at most {limit} HTTP requests in each)"
-    return f"HTTP: gunicorn {args.workers} x 8 threads; WebSockets: daphne"
+    return f"HTTP: gunicorn {args.workers} x 8 threads; WebSockets: {args.ws} x {args.ws_workers}"
 
 
 def report(args, results: list[dict], meta: dict) -> bool:

@@ -36,15 +36,18 @@ def chats_visible_to(user: User) -> QuerySet[Chat]:
     return Chat.objects.filter(customer=user)
 
 
-def chat_get_for_user(user: User, chat_id) -> Chat:
+CHAT_RELATED = ("customer", "agent", "category")
+
+
+def chat_get_for_user(user: User, chat_id, *, related: tuple[str, ...] = CHAT_RELATED) -> Chat:
     """One chat the reader may see, or a 404: their own, or, for staff, the chat a case they
     may read began as (asked only when it is not theirs, by the case's key: one pk lookup,
-    never the set of every case in their scope)."""
+    never the set of every case in their scope). `related=()` for a caller that needs only
+    the chat's own columns (the message endpoints, once per message sent or read)."""
     try:
         pk = int(chat_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    related = ("customer", "agent", "category")
     chat = chats_visible_to(user).select_related(*related).filter(pk=pk).first()
     if chat is None and user.is_authenticated and is_staff_member(user):
         chat = Chat.objects.select_related(*related).filter(pk=pk, ticket__isnull=False).first()
