@@ -99,7 +99,10 @@ def _refused_for_good(error: Exception) -> bool:
     return False
 
 
-def deliver(*, ids: list[int] | None = None, batch_size: int = 50) -> int:
+BATCH_SIZE = 50  # mails claimed and sent over one connection
+
+
+def deliver(*, ids: list[int] | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Send due notifications (these `ids`, or the oldest due); returns how many went."""
     claimed = _claim(ids, batch_size)
     if not claimed:
@@ -141,7 +144,7 @@ def deliver(*, ids: list[int] | None = None, batch_size: int = 50) -> int:
     return sent
 
 
-def deliver_due(*, batch_size: int = 50, batches: int = 20) -> int:
+def deliver_due(*, batch_size: int = BATCH_SIZE, batches: int = 20) -> int:
     """What the beat runs: every due notification, batch by batch, until none is left."""
     total = 0
     for _ in range(batches):

@@ -64,10 +64,12 @@ def _message(message_id: int) -> Message | None:
 
 
 @event
-def ticket_filed(ticket_id: int) -> list[Outgoing]:
+def ticket_filed(ticket_ids: list[int] | int) -> list[Outgoing]:
+    """The receipts of a set of filings (outbox.relay.enqueue_in_set); one id from a call
+    recorded before receipts went in sets."""
+    ids = [ticket_ids] if isinstance(ticket_ids, int) else ticket_ids
     return [
-        _customer(f"ticket_filed:{t.pk}", "received", "ticket_received", t)
-        for t in _tickets([ticket_id])
+        _customer(f"ticket_filed:{t.pk}", "received", "ticket_received", t) for t in _tickets(ids)
     ]
 
 

@@ -17,6 +17,9 @@ class Message(models.Model):
     args = models.JSONField(_("arguments"), default=list)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A call of a set (outbox.relay.enqueue_in_set): its last argument is a list that the
+    # relay joins with the other pending calls of the same task and first arguments.
+    in_set = models.BooleanField(_("sent in a set"), default=False)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
 
@@ -24,7 +27,17 @@ class Message(models.Model):
         ordering = ["id"]
         indexes = [
             # The relay's scan: only what is still to send, oldest first.
-            models.Index(fields=["id"], name="outbox_pending", condition=Q(sent_at__isnull=True)),
+            models.Index(
+                fields=["id"],
+                name="outbox_pending",
+                condition=Q(sent_at__isnull=True, in_set=False),
+            ),
+            # The gathering of sets: the same, for the calls sent in sets.
+            models.Index(
+                fields=["id"],
+                name="outbox_set_pending",
+                condition=Q(sent_at__isnull=True, in_set=True),
+            ),
             # The purge of what was sent long ago.
             models.Index(fields=["created_at"], name="outbox_created"),
         ]

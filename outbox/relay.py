@@ -18,6 +18,7 @@ up), then one UPDATE that marks what went. What did not go waits for the relay.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -42,6 +43,21 @@ def enqueue(task: str, *args) -> None:
     Nothing is lost if the broker cannot take it then: the relay sends it later.
     """
     enqueue_all([(task, args)])
+
+
+def enqueue_in_set(task: str, *args, item) -> None:
+    """Ask for `task(*args, [item, …])` once the current transaction commits, in a set.
+
+    For work that costs less done for many at once (a receipt per filing: one SMTP
+    connection and a few queries for a whole set). After commit this sends no call of its
+    own, only a `gather`: whatever calls of sets are pending when a worker runs it go out
+    as one task per task and first arguments, up to SET_SIZE items each. While workers are
+    idle a set holds one item and goes at once; while they are busy the gathers wait in
+    the queue, and each finds more. If the broker cannot take the gather, the relay's
+    minute gathers instead.
+    """
+    message = Message.objects.create(task=_checked(task), args=[*args, [item]], in_set=True)
+    transaction.on_commit(lambda: _ask_to_gather(message))
 
 
 def enqueue_all(calls: list[tuple[str, tuple]], *, send_after_commit: bool = True) -> None:
@@ -98,6 +114,60 @@ def _send_now(messages: list[Message]) -> None:
         Message.objects.filter(pk__in=sent, sent_at__isnull=True).update(sent_at=timezone.now())
 
 
+def _ask_to_gather(message: Message) -> None:
+    try:
+        _task("outbox.tasks.gather").apply_async(retry=False, connection=_fail_fast_connection())
+    except OperationalError as error:
+        log.warning("Broker unavailable; %s waits for the relay: %s", message, error)
+        _failed([message.pk], str(error))
+
+
+SET_SIZE = 100  # items in one task of a set: a receipt's set takes a worker under a second
+
+
+def gather(*, limit: int = 1000, set_size: int = SET_SIZE) -> int:
+    """Send the pending calls of sets (up to `limit`), joined; return how many calls went.
+
+    Rows are locked with SKIP LOCKED, so two gathers at once split what is pending and
+    never send one call twice; a gather that dies after the broker took its sets and
+    before marking them sends them again (at least once, like the relay: the tasks that
+    take sets are safe to run twice). Stops at the first broker error.
+    """
+    sent = []
+    with transaction.atomic():
+        pending = (
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, in_set=True)
+            .order_by("id")[:limit]
+        )
+        sets: dict[tuple[str, str], list[Message]] = {}
+        for message in pending:
+            sets.setdefault((message.task, json.dumps(message.args[:-1])), []).append(message)
+        try:
+            for (name, first), members in sets.items():
+                try:
+                    task = _task(name)
+                except (ImportError, AttributeError) as error:
+                    log.error("No task %s; %d calls of its sets wait", name, len(members))
+                    _failed([m.pk for m in members], f"unknown task: {error}")
+                    continue
+                for start in range(0, len(members), set_size):
+                    chunk = members[start : start + set_size]
+                    items = [item for message in chunk for item in message.args[-1]]
+                    task.apply_async(args=[*json.loads(first), items], retry=False)
+                    sent += [message.pk for message in chunk]
+        except OperationalError as error:
+            log.warning("Broker unavailable; calls of sets wait: %s", error)
+            done = set(sent)
+            _failed([m.pk for m in pending if m.pk not in done], str(error))
+        Message.objects.filter(pk__in=sent).update(sent_at=timezone.now())
+    return len(sent)
+
+
+def _failed(ids: list[int], error: str) -> None:
+    Message.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1, last_error=error[:1000])
+
+
 def _checked(name: str) -> str:
     # A typo would wait in the outbox for ever; refuse it where it is written instead.
     if not isinstance(name, str) or not isinstance(_task(name), Task):
@@ -125,7 +195,9 @@ def publish(*, batch_size: int = 100, settle: timedelta | None = None) -> int:
     """
     sent = []
     with transaction.atomic():
-        pending = Message.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
+        pending = Message.objects.select_for_update(skip_locked=True).filter(
+            sent_at__isnull=True, in_set=False
+        )
         if settle is not None:
             pending = pending.filter(Q(created_at__lt=timezone.now() - settle) | Q(attempts__gt=0))
         for message in pending.order_by("id")[:batch_size]:
@@ -153,8 +225,9 @@ def publish(*, batch_size: int = 100, settle: timedelta | None = None) -> int:
 
 
 def relay(*, batch_size: int = 100, batches: int = 50, settle: timedelta | None = None) -> int:
-    """Everything pending, batch by batch, until none is left or the broker refuses."""
-    total = 0
+    """Everything pending, batch by batch, until none is left or the broker refuses: the
+    calls of sets that no gather took first, then the single calls."""
+    total = gather()
     for _ in range(batches):
         sent = publish(batch_size=batch_size, settle=settle)
         total += sent

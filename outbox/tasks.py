@@ -10,3 +10,9 @@ def relay() -> int:
     sent = outbox.relay(settle=outbox.SETTLE)
     outbox.purge()
     return sent
+
+
+@shared_task(ignore_result=True)
+def gather() -> int:
+    """Asked for after each commit that recorded a call of a set (outbox.relay.enqueue_in_set)."""
+    return outbox.gather()

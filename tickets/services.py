@@ -272,7 +272,7 @@ def ticket_file(
     store_evidence(ticket, filed_by, checked)
     _route_round_robin(ticket)
     search.reindex(ticket.pk)
-    outbox.enqueue(NOTIFY, "ticket_filed", ticket.pk)
+    outbox.enqueue_in_set(NOTIFY, "ticket_filed", item=ticket.pk)  # receipts go in sets
     return ticket
 
 

@@ -62,6 +62,18 @@ def test_a_customer_reads_their_mail_in_their_language(django_capture_on_commit_
     assert "我们已收到您的投诉" in sent.subject and ticket.reference in sent.subject
 
 
+def test_a_set_of_receipts_goes_once_each_in_the_senders_batches(monkeypatch):
+    monkeypatch.setattr(delivery, "BATCH_SIZE", 2)  # three connections for five mails
+    tickets = [file() for _ in range(5)]
+    opened = []
+    real = delivery.get_connection
+    monkeypatch.setattr(delivery, "get_connection", lambda **kw: opened.append(1) or real(**kw))
+    assert tasks.notify("ticket_filed", [t.pk for t in tickets]) == 5
+    assert tasks.notify("ticket_filed", [t.pk for t in tickets]) == 0  # run twice: nothing more
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(t.customer.email for t in tickets)
+    assert len(opened) == 3
+
+
 def test_a_task_run_twice_sends_one_mail():
     ticket = file()
     tasks.notify("ticket_filed", ticket.pk)

@@ -42,7 +42,8 @@ def test_filing_with_the_broker_down_succeeds_and_the_mail_follows_when_it_is_ba
     ticket = Ticket.objects.get(reference=response.json()["reference"])
     (waiting,) = Message.objects.filter(sent_at=None)
     assert waiting.task == "mail.tasks.notify"
-    assert waiting.args == ["ticket_filed", ticket.pk] and waiting.attempts == 1
+    assert waiting.args == ["ticket_filed", [ticket.pk]] and waiting.in_set
+    assert waiting.attempts == 1
     assert "Connection refused" in waiting.last_error
     assert mail.outbox == []
 
@@ -149,7 +150,7 @@ def test_a_filing_with_the_broker_down_is_as_fast_and_the_relay_sends_it_later(c
     # Celery's own connection retries for 4 s and more before it gives up.
     assert elapsed < 1.0
     ticket = Ticket.objects.get(reference=response.json()["reference"])
-    (waiting,) = [m for m in Message.objects.filter(sent_at=None) if m.args[1] == ticket.pk]
+    (waiting,) = [m for m in Message.objects.filter(sent_at=None) if m.args[1] == [ticket.pk]]
     assert waiting.attempts == 1 and "refused" in waiting.last_error.lower()
     assert not [m for m in mail.outbox if ticket.reference in m.subject]
 
@@ -170,3 +171,90 @@ def test_the_relay_leaves_a_new_message_to_the_send_after_its_commit(monkeypatch
     assert relay.relay(settle=relay.SETTLE) == 1 and sent == [[[2]]]
     assert Message.objects.get(pk=young.pk).sent_at is None
     assert relay.relay() == 1 and sent == [[[2]], [[1]]]  # a relay told not to wait sends it
+
+
+def _sets(monkeypatch) -> list[tuple[str, list]]:
+    sent = []
+    monkeypatch.setattr(
+        Task, "apply_async", lambda task, args=None, **kw: sent.append((task.name, args))
+    )
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calls_of_sets_go_as_one_task_per_task_and_first_arguments(monkeypatch):
+    Message.objects.bulk_create(
+        [Message(task="mail.tasks.notify", args=["ticket_filed", [n]], in_set=True) for n in (1, 2)]
+        + [Message(task="mail.tasks.notify", args=["escalated", [3]], in_set=True)]
+        + [Message(task="mail.tasks.notify", args=["ticket_filed", [4]], in_set=True)]
+        + [Message(task="mail.tasks.deliver", args=[[5]])]  # a single call: not the gather's
+    )
+    sent = _sets(monkeypatch)
+    assert relay.gather(set_size=2) == 4
+    assert sent == [
+        ("mail.tasks.notify", ["ticket_filed", [1, 2]]),
+        ("mail.tasks.notify", ["ticket_filed", [4]]),  # the set size splits them
+        ("mail.tasks.notify", ["escalated", [3]]),
+    ]
+    assert relay.gather() == 0  # a second gather finds nothing to do
+    assert list(Message.objects.filter(sent_at=None).values_list("task", flat=True)) == [
+        "mail.tasks.deliver"
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_gathers_never_send_a_call_twice(monkeypatch):
+    Message.objects.bulk_create(
+        Message(task="mail.tasks.notify", args=["ticket_filed", [n]], in_set=True)
+        for n in range(300)
+    )
+    items, lock = [], threading.Lock()
+
+    def record(task, args=None, **kwargs):
+        with lock:
+            items.extend(args[-1])
+
+    monkeypatch.setattr(Task, "apply_async", record)
+
+    def run():
+        from django.db import connection
+
+        try:
+            relay.gather(limit=40, set_size=7)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    while relay.gather():  # what the four left (each took at most 40)
+        pass
+    assert sorted(items) == list(range(300))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_set_whose_task_is_gone_waits_visibly_and_the_others_go(monkeypatch):
+    gone, _kept = Message.objects.bulk_create(
+        [
+            Message(task="mail.tasks.renamed_since", args=["x", [1]], in_set=True),
+            Message(task="mail.tasks.notify", args=["ticket_filed", [2]], in_set=True),
+        ]
+    )
+    sent = _sets(monkeypatch)
+    assert relay.gather() == 1 and sent == [("mail.tasks.notify", ["ticket_filed", [2]])]
+    gone.refresh_from_db()
+    assert gone.sent_at is None and gone.attempts == 1 and "unknown task" in gone.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_filing_asks_for_a_gather_after_commit_and_its_receipt_follows():
+    ticket_response = client_for(CustomerFactory()).post(
+        "/api/v1/tickets/", WITHDRAWAL, format="json"
+    )
+    reference = ticket_response.json()["reference"]
+    (message,) = Message.objects.filter(in_set=True)
+    assert message.sent_at is not None  # the gather (run here, eagerly) took it
+    assert [m for m in mail.outbox if reference in m.subject]
