@@ -476,7 +476,8 @@ def surge(args, port, tokens, png, server) -> None:
             print(f"surge of {args.surge} filings; before: {load()}", flush=True)
             began = time.perf_counter()
             filed = run_clients(args, port, tokens, png, args.surge, 1e9, results)
-            print(f"filed:  {load()}", flush=True)
+            mailed = sum(sink.received.values())
+            print(f"filed:  {load()}; receipts mailed by then: {mailed}", flush=True)
             ok = len(results.latencies)
             print(
                 f"{ok} filed in {filed:.1f} s: {ok / filed:.1f} tickets/s; p50 %.0f ms, "

@@ -26,6 +26,7 @@ from datetime import timedelta
 from importlib import import_module
 
 from celery import Task, current_app
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -51,10 +52,10 @@ def enqueue_in_set(task: str, *args, item) -> None:
     For work that costs less done for many at once (a receipt per filing: one SMTP
     connection and a few queries for a whole set). After commit this sends no call of its
     own, only a `gather`: whatever calls of sets are pending when a worker runs it go out
-    as one task per task and first arguments, up to SET_SIZE items each. While workers are
-    idle a set holds one item and goes at once; while they are busy the gathers wait in
-    the queue, and each finds more. If the broker cannot take the gather, the relay's
-    minute gathers instead.
+    as one task per task and first arguments, up to SET_SIZE items each. One gather is
+    asked for at a time (GATHER_ASKED): while workers are idle a set holds one item and
+    goes at once; while they are busy the one gather waits in the queue and the calls
+    pile up for it. If the broker cannot take the gather, the relay's minute gathers.
     """
     message = Message.objects.create(task=_checked(task), args=[*args, [item]], in_set=True)
     transaction.on_commit(lambda: _ask_to_gather(message))
@@ -114,11 +115,23 @@ def _send_now(messages: list[Message]) -> None:
         Message.objects.filter(pk__in=sent, sent_at__isnull=True).update(sent_at=timezone.now())
 
 
+# "A gather is queued and has not started": while it is, a commit asks for no other, and
+# the calls pile up for that one to take. The gather forgets it before it reads, so a call
+# committed after that asks again. Lost with its gather (a killed worker), it lapses.
+GATHER_ASKED = "outbox:gather-asked"
+GATHER_ASKED_FOR = 10  # seconds
+
+
 def _ask_to_gather(message: Message) -> None:
+    # Read, not `add`: with the cache away the read misses, and every commit asks.
+    if cache.get(GATHER_ASKED):
+        return
+    cache.set(GATHER_ASKED, True, GATHER_ASKED_FOR)
     try:
         _task("outbox.tasks.gather").apply_async(retry=False, connection=_fail_fast_connection())
     except OperationalError as error:
         log.warning("Broker unavailable; %s waits for the relay: %s", message, error)
+        cache.delete(GATHER_ASKED)  # none is queued: the next commit tries again
         _failed([message.pk], str(error))
 
 
@@ -133,6 +146,7 @@ def gather(*, limit: int = 1000, set_size: int = SET_SIZE) -> int:
     before marking them sends them again (at least once, like the relay: the tasks that
     take sets are safe to run twice). Stops at the first broker error.
     """
+    cache.delete(GATHER_ASKED)
     sent = []
     with transaction.atomic():
         pending = (

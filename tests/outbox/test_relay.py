@@ -258,3 +258,29 @@ def test_a_filing_asks_for_a_gather_after_commit_and_its_receipt_follows():
     (message,) = Message.objects.filter(in_set=True)
     assert message.sent_at is not None  # the gather (run here, eagerly) took it
     assert [m for m in mail.outbox if reference in m.subject]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_gather_waits_in_the_queue_commits_ask_for_no_other_and_it_takes_them_all(
+    monkeypatch,
+):
+    queued = []  # the broker holds what is sent; no worker runs it yet
+
+    def hold(task, args=None, **kwargs):
+        queued.append((task.name, args))
+
+    monkeypatch.setattr(Task, "apply_async", hold)
+    tickets = [
+        client_for(CustomerFactory()).post(
+            "/api/v1/tickets/", {**WITHDRAWAL, "allow_duplicate": True}, format="json"
+        )
+        for _ in range(3)
+    ]
+    assert all(response.status_code == 201 for response in tickets)
+    assert queued == [("outbox.tasks.gather", None)]  # one gather asked for three filings
+    queued.clear()
+    assert relay.gather() == 3  # the worker runs it: one set of three receipts
+    ((name, (event, ids)),) = queued
+    assert name == "mail.tasks.notify" and event == "ticket_filed" and len(ids) == 3
+    client_for(CustomerFactory()).post("/api/v1/tickets/", WITHDRAWAL, format="json")
+    assert queued[-1] == ("outbox.tasks.gather", None)  # it started: the next commit asks again
