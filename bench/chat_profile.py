@@ -18,14 +18,14 @@ import argparse
 import cProfile
 import os
 import pstats
-import re
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+from bench.queries import print_by_statement  # noqa: E402
 
 
 def main() -> None:
@@ -118,15 +118,7 @@ def report(name: str, count: int, wall: float, cpu: float, captured: list[dict])
         f" {len(captured) / count:.1f} queries and {1000 * sql / count:.2f} ms SQL each;"
         " load average %.2f %.2f %.2f" % os.getloadavg()
     )
-    shapes, times = Counter(), Counter()
-    for q in captured:
-        text = q["sql"]
-        match = re.search(r'(INSERT INTO|UPDATE|DELETE FROM|FROM) "?(\w+)"?', text)
-        shape = f"{text.split(None, 1)[0]} {match.group(2) if match else ''}"
-        shapes[shape] += 1
-        times[shape] += float(q["time"])
-    for shape, spent in times.most_common():
-        print(f"  {shapes[shape] / count:5.1f} {1000 * spent / count:6.2f} ms  {shape}")
+    print_by_statement(captured, count)
 
 
 if __name__ == "__main__":

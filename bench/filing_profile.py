@@ -19,15 +19,15 @@ import cProfile
 import json
 import os
 import pstats
-import re
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+from bench.queries import print_by_statement  # noqa: E402
 
 
 def main() -> None:
@@ -110,17 +110,8 @@ def main() -> None:
         f"{1000 * sql / args.filings:.1f} ms SQL each; load average %.2f %.2f %.2f"
         % os.getloadavg()
     )
-    shapes, times = Counter(), Counter()
-    for q in queries.captured_queries:
-        sql_text = q["sql"]
-        match = re.search(r'(INSERT INTO|UPDATE|DELETE FROM|FROM) "?(\w+)"?', sql_text)
-        verb = sql_text.split(None, 1)[0]
-        shape = f"{verb} {match.group(2) if match else ''}"
-        shapes[shape] += 1
-        times[shape] += float(q["time"])
     print("  per filing: queries, ms, statement")
-    for shape, spent in times.most_common():
-        print(f"  {shapes[shape] / args.filings:5.1f} {1000 * spent / args.filings:6.2f}  {shape}")
+    print_by_statement(queries.captured_queries, args.filings)
 
     profile = cProfile.Profile()
     profile.enable()

@@ -18,15 +18,15 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
-import re
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+from bench.queries import print_by_statement  # noqa: E402
 
 
 def main() -> None:
@@ -83,15 +83,7 @@ def main() -> None:
             f" {1000 * sql / count:.2f} ms SQL each; {count / wall:.0f} a second in one process;"
             " load average %.2f %.2f %.2f" % os.getloadavg()
         )
-        shapes, times = Counter(), Counter()
-        for q in queries.captured_queries:
-            text = q["sql"]
-            match = re.search(r'(INSERT INTO|UPDATE|DELETE FROM|FROM) "?(\w+)"?', text)
-            shape = f"{text.split(None, 1)[0]} {match.group(2) if match else ''}"
-            shapes[shape] += 1
-            times[shape] += float(q["time"])
-        for shape, spent in times.most_common():
-            print(f"  {shapes[shape] / count:5.2f} {1000 * spent / count:6.2f} ms  {shape}")
+        print_by_statement(queries.captured_queries, count)
 
         time.sleep(0.5)  # the sink's last DATA
         first = sum(sink.received.values())

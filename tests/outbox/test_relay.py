@@ -71,6 +71,24 @@ def test_the_sweep_escalates_with_the_broker_down_and_notifies_once_it_is_back(
     assert not Message.objects.filter(sent_at=None).exists()
 
 
+def _at_once(target, count: int) -> None:
+    """`target` in `count` threads at once, each closing its own database connection."""
+
+    def run():
+        from django.db import connection
+
+        try:
+            target()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_relays_never_send_a_message_twice(monkeypatch):
@@ -83,19 +101,7 @@ def test_two_relays_never_send_a_message_twice(monkeypatch):
 
     monkeypatch.setattr(Task, "apply_async", record)
 
-    def run():
-        from django.db import connection
-
-        try:
-            relay.relay(batch_size=7)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _at_once(lambda: relay.relay(batch_size=7), 2)
     relay.relay()  # whatever a relay skipped as locked by the other
     assert sorted(sent) == list(range(60))
     assert not Message.objects.filter(sent_at=None).exists()
@@ -217,19 +223,7 @@ def test_two_gathers_never_send_a_call_twice(monkeypatch):
 
     monkeypatch.setattr(Task, "apply_async", record)
 
-    def run():
-        from django.db import connection
-
-        try:
-            relay.gather(limit=40, set_size=7)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _at_once(lambda: relay.gather(limit=40, set_size=7), 4)
     while relay.gather():  # what the four left (each took at most 40)
         pass
     assert sorted(items) == list(range(300))
