@@ -188,7 +188,8 @@ class Side:
                 if kind == "state" and "seq" in payload:
                     told = payload["seq"]
                     self.connected.set()
-                    self.spawn_fetch()
+                    if told > self.last_seq:  # as chat.js: read only what is new
+                        self.spawn_fetch()
                 elif kind == "message":
                     seq = payload["seq"]
                     self.pushes += 1

@@ -27,7 +27,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts.roles import is_staff_member
 from accounts.tokens import ApiTokenAuthentication
 from chat import push, selectors, services
-from chat.models import ChatState
+from chat.models import Chat, ChatState
 
 REFUSED = 4403
 
@@ -102,6 +102,10 @@ def _panel_allowed_sync(scope) -> bool:
     return _reader(user, scope) and is_staff_member(user)
 
 
+def _last_seq_sync(chat_id) -> int:
+    return Chat.objects.filter(pk=chat_id).values_list("last_seq", flat=True).first() or 0
+
+
 def _mark_read_sync(user, chat_id, side, seq):
     services.chat_mark_read(chat_id=chat_id, reader=user, side=side, seq=seq)
 
@@ -115,6 +119,7 @@ def _mark_read_sync(user, chat_id, side, seq):
 _open = database_sync_to_async(_open_sync, thread_sensitive=False)
 _panel_allowed = database_sync_to_async(_panel_allowed_sync, thread_sensitive=False)
 _mark_read = database_sync_to_async(_mark_read_sync, thread_sensitive=False)
+_last_seq = database_sync_to_async(_last_seq_sync, thread_sensitive=False)
 
 
 class _Consumer(AsyncJsonWebsocketConsumer):
@@ -146,6 +151,10 @@ class ChatConsumer(_Consumer):
             else push.staff_group(self.chat_id)
         )
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # The hello's number is the newest message once this socket hears every push: a
+        # client that has shown it reads nothing (after a dropped connection, usually so),
+        # and one added between the first read and the join is not missed.
+        hello[0]["seq"] = max(hello[0]["seq"], await _last_seq(self.chat_id))
         for payload in hello:
             await self.send_json(payload)
 

@@ -249,7 +249,9 @@
     }
 
     socket = liveSocket(root.dataset.socket, {
-      open: function () { connection.hidden = true; catchUp(); },
+      // The socket's hello says the newest message number: read only if something is new
+      // (after a dropped connection there usually is nothing, and 100 phones come back at once).
+      open: function () { connection.hidden = true; },
       close: function () { connection.textContent = t.tOffline; connection.hidden = false; },
       message: function (payload) {
         if (payload.type === "message" && payload.seq > lastSeq) {
@@ -259,7 +261,10 @@
         else if (payload.type === "typing") showTyping();
         else if (payload.type === "queue") showQueue(payload);
         else if (payload.type === "read") showRead(payload.seq);
-        else if (payload.type === "state" && payload.state === state) showRead(payload.read);
+        else if (payload.type === "state" && payload.state === state) {
+          showRead(payload.read);
+          if (payload.seq > lastSeq) catchUp();
+        }
         else if (payload.type === "state") {
           // A new state changes what the page offers (buttons, the rating): show it.
           refresh();

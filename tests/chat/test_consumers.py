@@ -233,3 +233,35 @@ def test_without_a_token_a_socket_still_needs_the_sites_origin():
         assert not ok
 
     run_async(run)
+
+
+def test_the_hello_names_a_message_added_while_the_socket_was_joining(monkeypatch):
+    from channels.db import database_sync_to_async
+
+    from chat import consumers
+    from chat.models import Chat
+
+    chat = active()
+    cookie = session_cookie(chat.customer)
+    real = consumers._open_sync
+
+    def open_then_a_message(scope, chat_id):
+        opened = real(scope, chat_id)  # read before the socket joins the chat's pushes
+        services.chat_message_add(
+            chat=Chat.objects.get(pk=chat_id), author=chat.agent, body="meanwhile"
+        )
+        return opened
+
+    monkeypatch.setattr(
+        consumers, "_open", database_sync_to_async(open_then_a_message, thread_sensitive=False)
+    )
+
+    async def visit():
+        socket = await connected(communicator(chat.pk, cookie))
+        hello = await socket.receive_json_from()
+        await socket.disconnect()
+        return hello
+
+    hello = run_async(visit)
+    # The page reads only when the hello names a message it has not shown: this one counts.
+    assert hello["type"] == "state" and hello["seq"] == chat.last_seq + 1
