@@ -14,6 +14,10 @@ The send after commit is on the request path, so it never waits for the broker: 
 attempt on a connection of its own with short socket timeouts and no retries (Celery's
 default connection retries for `broker_connection_timeout`, 4 s and more, before it gives
 up), then one UPDATE that marks what went. What did not go waits for the relay.
+
+`enqueue_in_set` is for work that costs less done for many at once (the receipt of each
+filing): such calls are not sent one by one but gathered by a worker into one task per
+set, so a surge of filings is mailed over a few SMTP connections, not one per case.
 """
 
 from __future__ import annotations
