@@ -79,7 +79,7 @@ def _open_sync(scope, chat_id):
     if not _reader(user, scope):
         return None
     try:
-        chat = selectors.chat_get_for_user(user, chat_id)
+        chat = selectors.chat_get_for_user(user, chat_id, related=())  # its own columns do
     except Http404:
         return None
     side = selectors.side_of(chat, user)
