@@ -46,6 +46,18 @@ async def connected(socket):
     return socket
 
 
+def hello_of(chat_id, cookie: bytes) -> dict:
+    """What a new socket says first (its hello); the socket is closed after."""
+
+    async def visit():
+        socket = await connected(communicator(chat_id, cookie))
+        hello = await socket.receive_json_from()
+        await socket.disconnect()
+        return hello
+
+    return run_async(visit)
+
+
 def test_a_foreign_user_is_refused_with_4403():
     chat = active()
     stranger = session_cookie(CustomerFactory())
@@ -144,13 +156,7 @@ def test_a_reconnect_replays_exactly_what_was_missed():
         services.chat_message_add(chat=chat, author=chat.agent, body=body)
     services.chat_message_add(chat=chat, author=chat.agent, body="note", internal=True)
 
-    async def reconnect():
-        socket = await connected(communicator(chat.pk, cookie))
-        hello = await socket.receive_json_from()
-        await socket.disconnect()
-        return hello
-
-    hello = run_async(reconnect)
+    hello = hello_of(chat.pk, cookie)  # the reconnect
     assert hello["seq"] == seen + 4  # the latest number, to compare with the last seen
     missed = api.get(f"/api/v1/chats/{chat.pk}/messages/?after={seen}").json()
     assert [m["body"] for m in missed["results"]] == ["one", "two", "three"]
@@ -256,12 +262,6 @@ def test_the_hello_names_a_message_added_while_the_socket_was_joining(monkeypatc
         consumers, "_open", database_sync_to_async(open_then_a_message, thread_sensitive=False)
     )
 
-    async def visit():
-        socket = await connected(communicator(chat.pk, cookie))
-        hello = await socket.receive_json_from()
-        await socket.disconnect()
-        return hello
-
-    hello = run_async(visit)
+    hello = hello_of(chat.pk, cookie)
     # The page reads only when the hello names a message it has not shown: this one counts.
     assert hello["type"] == "state" and hello["seq"] == chat.last_seq + 1
