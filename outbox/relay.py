@@ -110,9 +110,7 @@ def _send_now(messages: list[Message]) -> None:
             )
         except OperationalError as error:
             log.warning("Broker unavailable; %s stays in the outbox: %s", message, error)
-            Message.objects.filter(pk=message.pk).update(
-                attempts=F("attempts") + 1, last_error=str(error)[:1000]
-            )
+            _failed([message.pk], str(error))
             break
         sent.append(message.pk)
     if sent:
@@ -224,18 +222,14 @@ def publish(*, batch_size: int = 100, settle: timedelta | None = None) -> int:
             except (ImportError, AttributeError) as error:
                 # A task renamed since it was recorded: it waits, visibly, for an admin.
                 log.error("No task %s; %s stays in the outbox", message.task, message)
-                Message.objects.filter(pk=message.pk).update(
-                    attempts=message.attempts + 1, last_error=f"unknown task: {error}"[:1000]
-                )
+                _failed([message.pk], f"unknown task: {error}")
                 continue
             try:
                 # No retries here: waiting for a broker that is down would hold the request.
                 task.apply_async(args=message.args, retry=False)
             except OperationalError as error:
                 log.warning("Broker unavailable; %s stays in the outbox: %s", message, error)
-                Message.objects.filter(pk=message.pk).update(
-                    attempts=message.attempts + 1, last_error=str(error)[:1000]
-                )
+                _failed([message.pk], str(error))
                 break
             sent.append(message.pk)
         Message.objects.filter(pk__in=sent).update(sent_at=timezone.now())
