@@ -12,6 +12,7 @@ transaction, so a second sweep, or a retry after a crash, finds nothing left to 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -54,14 +55,15 @@ class SweepResult:
     # Cases close to the regulator's final-decision deadline (tickets.regulator).
     decision_warned: list[int] = field(default_factory=list)
 
-    def __bool__(self) -> bool:
-        return bool(
-            self.escalated
-            or self.alerted
-            or self.warned
-            or self.lifecycle
-            or self.decision_warned
-            or self.cleared
+    def __len__(self) -> int:
+        """The cases the batch took (to_committee is a part of escalated)."""
+        return (
+            len(self.escalated)
+            + len(self.alerted)
+            + len(self.warned)
+            + len(self.lifecycle)
+            + len(self.decision_warned)
+            + len(self.cleared)
         )
 
 
@@ -227,7 +229,11 @@ def _notify(result: SweepResult) -> None:
     outbox.enqueue_all(calls, send_after_commit=False)
 
 
-def lifecycle_batch(*, now: datetime, batch_size: int = 100) -> SweepResult:
+# Each case of a lifecycle batch goes through its own service: fewer per transaction.
+LIFECYCLE_BATCH = 100
+
+
+def lifecycle_batch(*, now: datetime, batch_size: int = LIFECYCLE_BATCH) -> SweepResult:
     """Unanswered proposals count as accepted; ended appeal windows close their cases.
 
     Each case goes through its own service (these are few, and each writes its own
@@ -308,24 +314,36 @@ def panel_retry_batch(*, now: datetime, batch_size: int = 100) -> list[int]:
 
 
 def sweep(
-    *, now: datetime | None = None, batch_size: int = 500, time_budget: float = 50.0
+    *,
+    now: datetime | None = None,
+    batch_size: int = 500,
+    time_budget: float = 50.0,
+    on_backlog: Callable[[], None] | None = None,
 ) -> SweepResult:
-    """Batches until nothing is due or the time budget is spent (the next beat goes on)."""
+    """Batches until nothing is due or the time budget is spent (the next beat goes on).
+
+    `on_backlog` is called once, after the first batch that came back full: more is due
+    than one batch holds, and other sweepers may share it (escalation.tasks asks the
+    worker's other processes). Each takes its own batches: the locks skip what another holds.
+    """
     now = now or timezone.now()
     book = clock.PolicyBook.load()
     total = SweepResult()
     deadline = time.monotonic() + time_budget
     batches = (
-        lambda: escalate_batch(now=now, book=book, batch_size=batch_size),
-        lambda: warn_batch(now=now, book=book, batch_size=batch_size),
-        lambda: decision_warning_batch(now=now, batch_size=batch_size),
-        lambda: lifecycle_batch(now=now),
+        (batch_size, lambda: escalate_batch(now=now, book=book, batch_size=batch_size)),
+        (batch_size, lambda: warn_batch(now=now, book=book, batch_size=batch_size)),
+        (batch_size, lambda: decision_warning_batch(now=now, batch_size=batch_size)),
+        (LIFECYCLE_BATCH, lambda: lifecycle_batch(now=now, batch_size=LIFECYCLE_BATCH)),
     )
-    for batch in batches:
+    for limit, batch in batches:
         while time.monotonic() < deadline:
             result = batch()
             if not result:
                 break
+            if on_backlog is not None and len(result) >= limit:
+                on_backlog()
+                on_backlog = None
             total.escalated += result.escalated
             total.alerted += result.alerted
             total.warned += result.warned

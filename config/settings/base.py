@@ -296,6 +296,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The SLA sweep: every minute by default. A beat that is late or missed loses nothing
 # (the sweep selects by due time), so an expired duplicate is simply dropped.
 SLA_SWEEP_INTERVAL = env.float("REDRESS_SLA_SWEEP_INTERVAL", default=60.0)
+# Cases per transaction of the sweep, and the helpers a sweep with a backlog asks for: the
+# worker's other processes (compose runs two; PostgreSQL does most of a batch's work, so two
+# sweepers on two cores take a wave of breaches in about half the time).
+REDRESS_SLA_SWEEP_BATCH = env.int("REDRESS_SLA_SWEEP_BATCH", default=500)
+REDRESS_SLA_SWEEP_HELPERS = env.int("REDRESS_SLA_SWEEP_HELPERS", default=1)
 REPORTS_FOLD_INTERVAL = env.float("REDRESS_REPORTS_FOLD_INTERVAL", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {

@@ -70,6 +70,62 @@ def test_batches_are_bounded_and_the_sweep_takes_them_all():
     assert len(sweep.sweep(now=later(49), batch_size=3).escalated) == 4
 
 
+def test_a_full_batch_asks_for_helpers_once():
+    filed_cases(7)
+    asked = []
+    result = sweep.sweep(now=later(49), batch_size=3, on_backlog=lambda: asked.append(True))
+    assert len(result.escalated) == 7 and asked == [True]
+
+
+def test_a_batch_that_is_not_full_asks_for_none():
+    filed_cases(2)
+    asked = []
+    result = sweep.sweep(now=later(49), batch_size=3, on_backlog=lambda: asked.append(True))
+    assert len(result.escalated) == 2 and asked == []
+
+
+def test_the_beat_sweep_with_a_backlog_sends_a_helper_that_expires_before_the_next_beat(
+    settings, monkeypatch
+):
+    from escalation import tasks
+
+    settings.REDRESS_SLA_SWEEP_BATCH, settings.REDRESS_SLA_SWEEP_HELPERS = 2, 2
+    sent = []
+    monkeypatch.setattr(tasks.sla_sweep_help, "apply_async", lambda **kw: sent.append(kw))
+    filed_cases(5)
+    with time_machine.travel(later(49)):
+        assert tasks.sla_sweep()["escalated"] == 5
+    assert sent == [{"retry": False, "expires": settings.SLA_SWEEP_INTERVAL * 0.9}] * 2
+
+
+def test_helpers_share_the_batches_and_escalate_each_case_once(settings):
+    from escalation import tasks
+
+    # Eager here: the helper sweeps inside the first one, between its batches.
+    settings.REDRESS_SLA_SWEEP_BATCH = 2
+    filed_cases(5)
+    with time_machine.travel(later(49)):
+        assert tasks.sla_sweep()["escalated"] == 2  # its first batch; the helper took the rest
+    assert TicketEvent.objects.filter(kind=EventKind.TIER).count() == 5
+    assert not Ticket.objects.filter(tier=Tier.SUPPORT).exists()
+
+
+def test_with_the_broker_away_the_sweep_goes_on_alone(settings, monkeypatch, caplog):
+    from kombu.exceptions import OperationalError
+
+    from escalation import tasks
+
+    def away(**kw):
+        raise OperationalError("connection refused")
+
+    settings.REDRESS_SLA_SWEEP_BATCH = 2
+    monkeypatch.setattr(tasks.sla_sweep_help, "apply_async", away)
+    filed_cases(5)
+    with time_machine.travel(later(49)):
+        assert tasks.sla_sweep()["escalated"] == 5
+    assert "no helper asked for" in caplog.text
+
+
 def test_paused_and_answered_tickets_are_not_swept():
     waiting, answered = filed_cases(2)
     agent = AgentFactory()

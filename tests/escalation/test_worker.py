@@ -46,6 +46,7 @@ SWEEP_INTERVAL = 5  # seconds between beats here; production keeps its 60 s defa
 ESCALATION_TIMEOUT = 120  # a one-minute target, a few beats late at most
 SENT = "Sending due task sla-sweep (escalation.tasks.sla_sweep)"
 SWEPT = "Task escalation.tasks.sla_sweep["
+HELPED = "Task escalation.tasks.sla_sweep_help["
 
 
 def _redis_url() -> str | None:
@@ -123,9 +124,12 @@ class Process:
 
 
 @contextmanager
-def celery(tmp_path: Path, broker: str, *, workers: int = 1, beats: int = 1):
+def celery(
+    tmp_path: Path, broker: str, *, workers: int = 1, beats: int = 1, env: dict | None = None
+):
     """Start real workers and beats on the test database; always stop them again."""
     env = {
+        **(env or {}),
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -247,3 +251,29 @@ def test_duplicate_beats_escalate_once(tmp_path, broker_url):
         assert min(sent) >= 3, sent
         # More sweeps ran than one beat sent: the duplicates really were swept.
         assert sum(sweeps_done(worker) for worker in workers) > max(sent)
+
+
+def test_a_wave_of_breaches_brings_in_a_helper_and_each_case_still_escalates_once(
+    tmp_path, broker_url
+):
+    one_minute_first_reply()
+    tickets = [file_ticket() for _ in range(7)]
+    past = timezone.now() - timedelta(seconds=1)
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        escalation_due_at=past, first_response_due_at=past
+    )
+
+    # Batches of two: the beat's sweep finds its first batch full and asks for a helper,
+    # which the other worker takes through the broker.
+    env = {"REDRESS_SLA_SWEEP_BATCH": "2", "REDRESS_SLA_SWEEP_HELPERS": "1"}
+    with celery(tmp_path, broker_url, workers=2, env=env) as processes:
+        everyone_up = lambda: all(at_appeal_center(t)() for t in tickets)  # noqa: E731
+        wait_for(everyone_up, processes, 60)
+        workers = processes[:2]
+        wait_for(
+            lambda: any(HELPED in w.output() and " succeeded in " in w.output() for w in workers),
+            processes,
+            30,
+        )
+        for ticket in tickets:
+            assert_escalated_once(ticket)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from escalation.sweep import sweep
@@ -7,7 +8,7 @@ class Command(BaseCommand):
     help = "Run the SLA sweep once, as the beat does every minute."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=settings.REDRESS_SLA_SWEEP_BATCH)
 
     def handle(self, *args, batch_size: int, **options):
         result = sweep(batch_size=batch_size)
