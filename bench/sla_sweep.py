@@ -64,6 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="sweepers running at once in the timed runs, each a forked process with its "
         "own connection (SKIP LOCKED shares the work)",
     )
+    parser.add_argument(
+        "--helpers",
+        action="store_true",
+        help="with --workers N: the first sweeps alone and the others start once its first "
+        "batch comes back full, as the beat's sweep asks the worker for helpers",
+    )
     parser.add_argument("--notifications", choices=["queued", "eager"], default="queued")
     parser.add_argument("--profile", action="store_true", help="add a cProfile run")
     parser.add_argument(
@@ -431,9 +437,16 @@ class Bench:
         connection.close()  # each child opens its own; the parent reconnects afterwards
         context = multiprocessing.get_context("fork")
         results = context.Queue()
+        # With --helpers the first sweeper's backlog sets `asked`, which the others wait for
+        # (it is set at its end in any case: a helper that comes late finds nothing to do).
+        asked = context.Event() if self.args.helpers else None
         workers = [
-            context.Process(target=self._worker, args=(now, results))
-            for _ in range(self.args.workers)
+            context.Process(
+                target=self._worker,
+                args=(now, results),
+                kwargs={"asks": asked} if n == 0 else {"waits_for": asked},
+            )
+            for n in range(self.args.workers)
         ]
         started = time.perf_counter()
         for worker in workers:
@@ -456,8 +469,9 @@ class Bench:
             run.backend_cpu += part["backend_cpu"] or 0.0
             run.maxrss_before = max(run.maxrss_before, part["maxrss_before"])
             run.maxrss_after = max(run.maxrss_after, part["maxrss_after"])
-        # The workers escalate side by side: the escalation ends with the slowest one.
-        run.escalate_seconds = max(part["escalate_seconds"] for part in parts)
+        # The workers escalate side by side: the escalation ends with the last one (the
+        # monotonic clock is the machine's, the same in every forked process).
+        run.escalate_seconds = max(part["escalated_at"] for part in parts) - started
         run.escalated, run.alerted, run.warned = (
             len(total.escalated),
             len(total.alerted),
@@ -465,16 +479,27 @@ class Bench:
         )
         self.verify(now, total, before, broker)
 
-    def _worker(self, now, results) -> None:
+    def _worker(self, now, results, asks=None, waits_for=None) -> None:
         from escalation.sweep import sweep
 
         run = Run()
         run.maxrss_before = maxrss()
         backend_before = backend_cpu_seconds()
+        if waits_for is not None:
+            waits_for.wait()
         with self.instrumented(run) as broker:
             cpu_before = cpu_seconds()
             started = time.perf_counter()
-            result = sweep(now=now, batch_size=self.args.batch_size, time_budget=3600)
+            try:
+                result = sweep(
+                    now=now,
+                    batch_size=self.args.batch_size,
+                    time_budget=3600,
+                    on_backlog=asks.set if asks is not None else None,
+                )
+            finally:
+                if asks is not None:
+                    asks.set()
             escalated_at = started + sum(run.batch_seconds)
             run.python_cpu = cpu_seconds() - cpu_before
         backend_after = backend_cpu_seconds()
@@ -485,7 +510,7 @@ class Bench:
                 "warned": result.warned,
                 "sent": broker.sent,
                 "batch_seconds": run.batch_seconds,
-                "escalate_seconds": escalated_at - started,
+                "escalated_at": escalated_at,
                 "database_seconds": run.database_seconds,
                 "queries": run.queries,
                 "python_cpu": run.python_cpu,
