@@ -87,6 +87,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 # production (docker-compose.yml, service `asgi`).
 ASGI_APPLICATION = "config.asgi.application"
 
+# Django's form renderer with selects drawn in Python (config/form_renderer.py).
+FORM_RENDERER = "config.form_renderer.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
