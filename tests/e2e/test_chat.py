@@ -3,19 +3,24 @@
 The customer asks the bot, asks for a person and waits; the agent accepts; messages go
 both ways in real time over the WebSocket; the customer sends a screenshot and is refused a
 seed phrase; the agent turns the chat into a case that the customer finds under My cases.
+A customer whose connection drops reads, on coming back, exactly what was written meanwhile.
 Both languages, at phone and desktop width; every page watched for console errors.
 """
 
 import io
 import re
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from PIL import Image
 from playwright.sync_api import expect
 
 from chat import services
 from chat.models import Chat, ChatAgent, ChatState
+from tests.chat import helpers as chat_helpers
 from tests.e2e.asgi_server import asgi_server  # noqa: F401 (the fixture)
 from tests.e2e.helpers import signed_in, watch
 from tests.factories import AgentFactory, CustomerFactory
@@ -171,6 +176,72 @@ def test_customer_and_agent_chat_in_real_time_and_the_chat_becomes_a_case(
     expect(mine.locator("#case-chat")).to_be_visible()
     assert no_overflow(mine)
     assert services.transcript_text(chat).count("250 USDT") == 1
+
+
+def in_thread(function, **kwargs):
+    """Call a service from a thread of its own: Playwright's event loop runs in this one,
+    where the chat's pushes (async_to_sync) cannot be sent."""
+    result = []
+
+    def call():
+        try:
+            result.append(function(**kwargs))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join()
+    assert result, f"{function.__name__} failed (its traceback is above)"
+    return result[0]
+
+
+def agent_writes(chat, agent, body: str) -> None:
+    in_thread(services.chat_message_add, chat=chat, author=agent, body=body)
+
+
+@pytest.mark.parametrize(
+    ("locale", "width"), [("en-US", 1280), ("zh-CN", 375)], ids=["en-1280", "zh-375"]
+)
+def test_a_dropped_connection_misses_nothing_and_shows_nothing_twice(open_page, locale, width):
+    chat = in_thread(chat_helpers.active)
+    agent = chat.agent
+    page = open_page(chat.customer, locale=locale, width=width)
+    # Every socket the page opens goes through here: the first is joined to the server; the
+    # one it opens after the drop is held, unjoined, until the test lets it through.
+    sockets = []
+
+    def route(socket):
+        sockets.append(socket)
+        if len(sockets) == 1:
+            sockets.append(socket.connect_to_server())
+
+    page.route_web_socket(re.compile(r"/ws/chats/"), route)
+    page.goto(f"/chat/{chat.pk}/")
+    shown = page.locator(".chat-message")
+    expect(shown).to_have_count(chat.messages.filter(internal=False).count())
+    agent_writes(chat, agent, "Before the drop.")
+    expect(page.locator(".chat-agent .chat-text").last).to_have_text("Before the drop.")
+
+    sockets[1].close()  # the server side goes: the page sees its socket close
+    expect(page.locator("#chat-connection")).to_be_visible()
+    deadline = time.monotonic() + 10
+    while len(sockets) < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # chat.js opens a new socket after a second or so
+    assert len(sockets) == 3, "the page did not open a new socket"
+    # Written while the page was away: no push reached it, and it read nothing.
+    agent_writes(chat, agent, "While you were away.")
+    page.wait_for_timeout(500)
+    assert page.locator("text=While you were away.").count() == 0
+
+    sockets[2].connect_to_server()  # back: the hello names the new message, the page reads it
+    # Well before the page's 20-second read would find it.
+    expect(page.locator(".chat-agent .chat-text").last).to_have_text(
+        "While you were away.", timeout=5_000
+    )
+    expect(shown).to_have_count(chat.messages.filter(internal=False).count())
+    seqs = shown.evaluate_all("els => els.map(e => e.dataset.seq)")
+    assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs, key=int)
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
