@@ -111,13 +111,20 @@ def queue_tickets(
     return search.search(tickets, filters.q, open_only=True, one_caseload=own)
 
 
-def _encode(ticket: Ticket) -> str:
-    due = ticket.escalation_due_at.isoformat() if ticket.escalation_due_at else None
+def _order_column(view: str) -> str:
+    """What a view is ordered by: the next SLA deadline, except past the regulator's
+    deadline, where the longest overdue comes first (its own index, queue_past_decision)."""
+    return "final_decision_due_at" if view == "past_decision" else "escalation_due_at"
+
+
+def _encode(ticket: Ticket, column: str) -> str:
+    due = getattr(ticket, column)
+    due = due.isoformat() if due else None
     return base64.urlsafe_b64encode(json.dumps([due, ticket.pk]).encode()).decode()
 
 
-def _after(cursor: str) -> Q | None:
-    """Rows after the cursor in (escalation_due_at NULLS LAST, id) order."""
+def _after(cursor: str, column: str) -> Q | None:
+    """Rows after the cursor in (column NULLS LAST, id) order."""
     try:
         due_text, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         pk = int(pk)
@@ -125,11 +132,11 @@ def _after(cursor: str) -> Q | None:
     except (ValueError, TypeError):
         return None
     if due is None:
-        return Q(escalation_due_at__isnull=True, pk__gt=pk)
+        return Q(**{f"{column}__isnull": True, "pk__gt": pk})
     return (
-        Q(escalation_due_at__gt=due)
-        | Q(escalation_due_at=due, pk__gt=pk)
-        | Q(escalation_due_at__isnull=True)
+        Q(**{f"{column}__gt": due})
+        | Q(**{column: due, "pk__gt": pk})
+        | Q(**{f"{column}__isnull": True})
     )
 
 
@@ -147,6 +154,7 @@ ROW_FIELDS = (
     "sla_warning_at",
     "sla_paused_at",
     "last_breach_at",
+    "final_decision_due_at",
     "customer__email",
     "customer__full_name",
     "assignee__email",
@@ -172,10 +180,11 @@ def queue_page(
 ) -> QueuePage:
     """One page of the queue: a single query for the rows, whatever the page number."""
     tickets = queue_tickets(user, filters, now)
-    after = _after(cursor) if cursor else None
+    column = _order_column(filters.view)
+    after = _after(cursor, column) if cursor else None
     if after is not None:
         tickets = tickets.filter(after)
-    order = (F("escalation_due_at").asc(nulls_last=True), "id")
+    order = (F(column).asc(nulls_last=True), "id")
     if filters.q.strip():
         # A search can match thousands of open cases: order their ids alone first (a hash
         # join of the search index's matches with an index-only scan of the open cases),
@@ -187,7 +196,7 @@ def queue_page(
         .only(*ROW_FIELDS)
         .order_by(*order)[: size + 1]
     )
-    next_cursor = _encode(rows[size - 1]) if len(rows) > size else None
+    next_cursor = _encode(rows[size - 1], column) if len(rows) > size else None
     return QueuePage(tickets=rows[:size], next_cursor=next_cursor)
 
 

@@ -482,6 +482,15 @@ class Ticket(models.Model):
                 name="ticket_decision_warning",
                 condition=Q(final_decision_warning_at__isnull=False),
             ),
+            # The queue's "Past the final-decision deadline" view, longest overdue first:
+            # walked in its order, it stops at the page's rows whether a handful of cases or
+            # thousands are past the deadline. (Ordered by the SLA deadline instead, the view
+            # read every open case of the tier to find the few past it.)
+            models.Index(
+                fields=["final_decision_due_at", "id"],
+                name="queue_past_decision",
+                condition=Q(status__in=OPEN_STATUSES, final_decision_at__isnull=True),
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["reference"], name="ticket_reference")]
 

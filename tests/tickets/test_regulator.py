@@ -274,3 +274,19 @@ def test_cases_past_the_deadline_are_the_queues_own_view():
     assert list(listed) == [late]
     assert queue_counts(agent, now)["past_decision"] == 1
     assert on_time.pk not in {t.pk for t in listed} and Ticket.objects.count() == 3
+
+
+def test_the_past_deadline_view_lists_the_longest_overdue_first_page_by_page():
+    from desk.queue import QueueFilters, queue_page
+
+    agent = AgentFactory()
+    cases = []
+    for day in (0, 2, 4):  # filed on days 0, 2, 4: the first is the longest overdue
+        with time_machine.travel(START + timedelta(days=day), tick=False):
+            cases.append(filed())
+    now = START + timedelta(days=70)
+    filters = QueueFilters(view="past_decision")
+    first = queue_page(agent, filters, size=2, now=now)
+    assert first.tickets == cases[:2] and first.next_cursor
+    second = queue_page(agent, filters, cursor=first.next_cursor, size=2, now=now)
+    assert second.tickets == cases[2:] and second.next_cursor is None
