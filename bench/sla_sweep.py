@@ -204,6 +204,19 @@ def snapshot_exists() -> bool:
     return SNAPSHOT in connection.introspection.table_names()
 
 
+def take_snapshot(now) -> None:
+    """Copy the tickets overdue at `now`: restore() puts them back after each run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {SNAPSHOT} AS "
+            "SELECT * FROM tickets_ticket WHERE escalation_due_at <= %s",
+            [now],
+        )
+        cursor.execute(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)")
+
+
 def restore() -> None:
     """Put the snapshot's tickets back as they were before the sweep."""
     from django.db import connection
@@ -288,7 +301,6 @@ class Bench:
         self.plans: list[str] = []
 
     def prepare(self) -> None:
-        from django.db import connection
         from django.utils import timezone
 
         from tickets.models import Ticket
@@ -302,13 +314,7 @@ class Bench:
             sys.exit("Nothing is overdue: seed first (bench/seed.py --breached N).")
         if self.args.breached is not None and self.overdue != self.args.breached:
             sys.exit(f"{self.overdue:,} tickets are overdue, not {self.args.breached:,}: reseed.")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE UNLOGGED TABLE {SNAPSHOT} AS "
-                "SELECT * FROM tickets_ticket WHERE escalation_due_at <= %s",
-                [now],
-            )
-            cursor.execute(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)")
+        take_snapshot(now)
         if self.args.explain:
             self.plans = explain_batch(now, self.args.batch_size)
 

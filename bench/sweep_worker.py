@@ -77,7 +77,9 @@ def sweeps_in_log() -> tuple[float, list[int]] | None:
     return (max(ended) - min(received)).total_seconds(), escalated
 
 
-def run(helpers: int, cold: bool) -> str:
+def run(helpers: int, cold: bool) -> tuple[str, bool]:
+    """One beat's sweep through a fresh worker: its line for the report, and whether every
+    overdue case was escalated exactly once."""
     import redis
     from django.db import connection
     from django.utils import timezone
@@ -121,12 +123,13 @@ def run(helpers: int, cold: bool) -> str:
         tickets, events = cursor.fetchone()
     left = overdue_count(now)
     once = tickets == events == expected == sum(escalated) and left == 0
-    return (
+    line = (
         f"helpers {helpers}, {'cold' if cold else 'warm'}: {expected:,} overdue, "
         f"{seconds:.2f} s from the task's arrival to the last sweep's end; escalated "
         f"{' + '.join(f'{n:,}' for n in escalated)}; each once and none left: "
         f"{'yes' if once else 'NO'}  [load {load:.2f}]"
     )
+    return line, once
 
 
 def main() -> None:
@@ -139,26 +142,27 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import connection
     from django.utils import timezone
 
-    from bench.sla_sweep import SNAPSHOT, drop_snapshot, overdue_count, restore, snapshot_exists
+    from bench.sla_sweep import (
+        drop_snapshot,
+        overdue_count,
+        restore,
+        snapshot_exists,
+        take_snapshot,
+    )
 
     if not snapshot_exists():
-        if not overdue_count(timezone.now()):
+        now = timezone.now()
+        if not overdue_count(now):
             raise SystemExit("Nothing is overdue: seed first (bench/seed.py --breached N).")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE UNLOGGED TABLE {SNAPSHOT} AS "
-                "SELECT * FROM tickets_ticket WHERE escalation_due_at <= now()"
-            )
-            cursor.execute(f"ALTER TABLE {SNAPSHOT} ADD PRIMARY KEY (id)")
+        take_snapshot(now)
     failed = False
     try:
         for _round in range(args.runs):
             for helpers in args.helpers:
-                line = run(helpers, args.cold)
-                failed = failed or line.endswith("NO") or "none left: NO" in line
+                line, once = run(helpers, args.cold)
+                failed = failed or not once
                 print(line, flush=True)
     finally:
         restore()

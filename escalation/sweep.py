@@ -11,6 +11,7 @@ transaction, so a second sweep, or a retry after a crash, finds nothing left to 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -331,17 +332,17 @@ def sweep(
     total = SweepResult()
     deadline = time.monotonic() + time_budget
     batches = (
-        (batch_size, lambda: escalate_batch(now=now, book=book, batch_size=batch_size)),
-        (batch_size, lambda: warn_batch(now=now, book=book, batch_size=batch_size)),
-        (batch_size, lambda: decision_warning_batch(now=now, batch_size=batch_size)),
-        (LIFECYCLE_BATCH, lambda: lifecycle_batch(now=now, batch_size=LIFECYCLE_BATCH)),
+        (batch_size, functools.partial(escalate_batch, now=now, book=book)),
+        (batch_size, functools.partial(warn_batch, now=now, book=book)),
+        (batch_size, functools.partial(decision_warning_batch, now=now)),
+        (LIFECYCLE_BATCH, functools.partial(lifecycle_batch, now=now)),
     )
-    for limit, batch in batches:
+    for size, batch in batches:
         while time.monotonic() < deadline:
-            result = batch()
+            result = batch(batch_size=size)
             if not result:
                 break
-            if on_backlog is not None and len(result) >= limit:
+            if on_backlog is not None and len(result) >= size:
                 on_backlog()
                 on_backlog = None
             total.escalated += result.escalated

@@ -129,8 +129,8 @@ def celery(
 ):
     """Start real workers and beats on the test database; always stop them again."""
     env = {
-        **(env or {}),
         **os.environ,
+        **(env or {}),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DATABASE_URL": _database_url(),
@@ -271,7 +271,11 @@ def test_a_wave_of_breaches_brings_in_a_helper_and_each_case_still_escalates_onc
         wait_for(everyone_up, processes, 60)
         workers = processes[:2]
         wait_for(
-            lambda: any(HELPED in w.output() and " succeeded in " in w.output() for w in workers),
+            lambda: any(
+                HELPED in line and " succeeded in " in line
+                for worker in workers
+                for line in worker.output().splitlines()
+            ),
             processes,
             30,
         )
