@@ -185,10 +185,13 @@ def queue_page(
     if after is not None:
         tickets = tickets.filter(after)
     order = (F(column).asc(nulls_last=True), "id")
-    if filters.q.strip():
-        # A search can match thousands of open cases: order their ids alone first (a hash
-        # join of the search index's matches with an index-only scan of the open cases),
-        # then read the page's rows and their joins for those ids only.
+    if filters.q.strip() or filters.view == "past_decision":
+        # A search, or the cases past the regulator's deadline, can be thousands of open
+        # cases, and the planner's guess of how many is poor: order their ids alone first (a
+        # search: its matches hashed against an index-only scan of the open cases; past the
+        # deadline: its own index, walked in order and stopped at the page), then read the
+        # page's rows and their joins for those ids only. With the joins in the same query
+        # the planner could trade the index's order for a hash join and sort every match.
         ids = list(tickets.order_by(*order).values_list("pk", flat=True)[: size + 1])
         tickets = Ticket.objects.filter(pk__in=ids)
     rows = list(
