@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from chat import services
@@ -142,3 +144,20 @@ def test_an_agent_declines_an_offer_through_the_api():
     assert refused.status_code == 403 and "not offered to you" in refused.json()["detail"]
     chat.refresh_from_db()
     assert chat.agent_id == second.pk
+
+
+def test_reading_and_sending_a_message_read_the_chat_alone():
+    # Once per message sent and per message read: the chat's own row, no join to its
+    # customer (a bare select_related() would join every non-null foreign key).
+    chat = active()
+    api = client_for(chat.customer)
+    api.post(f"/api/v1/chats/{chat.pk}/messages/", {"body": "first"}, format="json")
+    with CaptureQueriesContext(connection) as read:
+        response = api.get(f"/api/v1/chats/{chat.pk}/messages/?after=0")
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as sent:
+        response = api.post(f"/api/v1/chats/{chat.pk}/messages/", {"body": "two"}, format="json")
+    assert response.status_code == 201
+    for queries in (read, sent):
+        scope = next(q["sql"] for q in queries if q["sql"].startswith('SELECT "chat_chat"'))
+        assert " JOIN " not in scope, scope
