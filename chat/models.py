@@ -207,6 +207,8 @@ class ChatRating(models.Model):
                 name="chat_rating_range",
             )
         ]
+        # The satisfaction report reads a range of days (reports/chats.py).
+        indexes = [models.Index(fields=["created_at"], name="chat_rating_created")]
 
     def __str__(self) -> str:
         return f"chat {self.chat_id}: {self.outcome}/{self.service}"

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team
 from escalation.models import Verdict
-from reports import deflection, facts, query, rollup
+from reports import chats, deflection, facts, query, rollup
 from reports.query import ReportFilters
 from reports.results import (
     DURATION,
@@ -41,7 +41,7 @@ from reports.results import (
 )
 from reports.selectors import Scope
 from sla.models import Target
-from tickets.models import Category, ResolutionKind, Tier
+from tickets.models import Category, Channel, ResolutionKind, Tier
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -582,7 +582,7 @@ def satisfaction(ctx: Context) -> Result:
     ]
     everything = query.merged(outcome_by_kind.values())
     service = query.merged(service_by_kind.values())
-    return Result(
+    result = Result(
         name="satisfaction",
         title=_("Satisfaction"),
         description=_(
@@ -613,6 +613,47 @@ def satisfaction(ctx: Context) -> Result:
             ),
             Table(_("By team"), [Column("group", _("Team"), TEXT), *columns], by_team, key="teams"),
         ],
+    )
+    _chat_satisfaction(ctx, result, columns)
+    return result
+
+
+def _chat_satisfaction(ctx: Context, result: Result, columns: list[Column]) -> None:
+    """The live chats' own ratings, per period, beside the cases' (reports/chats.py)."""
+    filters = ctx.filters
+    if (
+        filters.tier
+        or filters.priority
+        or (filters.channel and Channel.CHAT not in filters.channel)
+    ):
+        result.notes.append(
+            _(
+                "Live-chat ratings are left out under this filter: a chat has no tier or "
+                "priority, and its channel is live chat."
+            )
+        )
+        return
+    teams = frozenset(filters.team) if filters.team else None
+    if not ctx.scope.everything:
+        teams = (teams or ctx.scope.team_ids) & ctx.scope.team_ids
+    outcome, service = chats.rating_scores(
+        filters.start,
+        filters.end,
+        categories=filters.category,
+        teams=teams,
+        period=lambda day: (ctx.period_key(day),),
+    )
+    keys = [(ctx.period_key(first),) for first, _last in ctx.periods]
+    labels = dict(zip(keys, ctx.period_labels(), strict=True))
+    rows = _score_rows(outcome, service, keys, lambda key: labels[(key,)], lambda _key: "")
+    result.summary += [
+        Figure(_("Live-chat ratings"), query.merged(outcome.values()).count),
+        Figure(_("Live chat, service average"), query.merged(service.values()).mean, SCORE),
+    ]
+    result.tables.append(
+        Table(
+            _("Live chats, by period"), [Column("group", PERIOD, TEXT), *columns], rows, key="chats"
+        )
     )
 
 

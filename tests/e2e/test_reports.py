@@ -14,9 +14,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from chat import services as chats
 from escalation import services as lifecycle
 from reports import rollup, services
 from reports.models import Rating
+from tests.chat.helpers import active, available_agent
 from tests.e2e.helpers import watch_console
 from tests.factories import (
     PASSWORD,
@@ -135,6 +137,9 @@ def test_a_lead_filters_a_report_follows_a_bar_to_the_queue_and_exports_csv(
     other_case.team.leads.add(lead)
     device = enroll_totp(lead)
     rollup.fold(now=timezone.now() + timedelta(seconds=1))
+    chat = active(agent=available_agent(teams=[kyc_case.team.code]))
+    chats.chat_end(chat=chat, actor=chat.customer)
+    chats.chat_rate(chat=chat, actor=chat.customer, outcome=4, service=5)
 
     page = page_at(locale, width)
     problems = watch_console(page)
@@ -162,6 +167,12 @@ def test_a_lead_filters_a_report_follows_a_bar_to_the_queue_and_exports_csv(
     lines = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
     assert lines[0][0] == ("Period" if locale == "en-US" else "时段")
     assert sum(int(row[1]) for row in lines[1:]) == 1  # the one kyc case filed
+
+    # The live chats' own ratings sit in the satisfaction report: those of the lead's teams.
+    page.goto("/staff/reports/satisfaction/")
+    page.wait_for_selector("#table-chats")
+    ratings = page.locator("#table-chats tbody tr").filter(has_text="4.00")
+    assert ratings.count() == 1, page.inner_text("#table-chats")
     assert problems == []
 
 

@@ -6,15 +6,21 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Team
+from chat import services as chats
 from escalation import services as lifecycle
-from reports import rollup, services
+from reports import catalogue, rollup, services
+from reports import chats as reports_chats
 from reports.models import Rating
-from reports.selectors import rating_link, rating_token
+from reports.query import ReportFilters
+from reports.selectors import Scope, rating_link, rating_token
+from tests.chat.helpers import active, available_agent, start
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
@@ -275,3 +281,69 @@ def test_a_rating_reaches_the_satisfaction_report():
     today = timezone.localdate()
     result = catalogue.build("satisfaction", ReportFilters(today, today), Scope(None))
     assert {str(f.label): f.value for f in result.summary}["Service, average"] == 2
+
+
+def _rated_chat(agent=None, *, outcome, service, category=None):
+    chat = active(agent=agent, category=category) if agent else start(category=category)
+    chats.chat_end(chat=chat, actor=chat.customer)
+    chats.chat_rate(chat=chat, actor=chat.customer, outcome=outcome, service=service)
+    if agent:  # away, so that the next chat goes to the next agent
+        chats.chat_availability_set(agent=agent, available=False)
+    return chat
+
+
+def test_chat_ratings_reach_the_satisfaction_report_scoped_to_the_agents_teams():
+    ours = Team.objects.create(code="ours", name="Ours")
+    theirs = Team.objects.create(code="theirs", name="Theirs")
+    mine = available_agent(teams=["ours"])
+    _rated_chat(mine, outcome=5, service=4, category="withdrawal-not-received")
+    other = available_agent(teams=["theirs"])
+    _rated_chat(other, outcome=1, service=2)
+    _rated_chat(outcome=3, service=3)  # the bot alone answered: no agent, no team
+    today = timezone.localdate()
+
+    def chat_figures(scope, **filters):
+        result = catalogue.REPORTS["satisfaction"].build(
+            catalogue.Context(ReportFilters(today, today, **filters), scope)
+        )
+        figures = {str(f.label): f.value for f in result.summary}
+        tables = {t.key: t for t in result.tables}
+        return figures, tables.get("chats"), [str(n) for n in result.notes]
+
+    figures, table, notes = chat_figures(Scope(None))
+    assert figures["Live-chat ratings"] == 3
+    assert figures["Live chat, service average"] == 3
+    assert [(r["ratings"], r["outcome"], r["service"], r["low"]) for r in table.rows] == [
+        (3, 3.0, 3.0, 33.3)
+    ]
+    assert not notes
+
+    # A team lead reads the chats their teams' agents answered, and nothing of the others.
+    figures, table, _notes = chat_figures(Scope(frozenset({ours.pk})))
+    assert figures["Live-chat ratings"] == 1
+    assert table.rows[0]["outcome"] == 5
+    figures, _table, _notes = chat_figures(Scope(frozenset({ours.pk})), team=(theirs.pk,))
+    assert figures["Live-chat ratings"] == 0
+
+    withdrawal = category("withdrawal-not-received").pk
+    figures, _table, _notes = chat_figures(Scope(None), category=(withdrawal,))
+    assert figures["Live-chat ratings"] == 1
+
+    # A chat has no tier: under a tier filter its ratings are left out, and the page says so.
+    figures, table, notes = chat_figures(Scope(None), tier=("support",))
+    assert table is None and "Live-chat ratings" not in figures
+    assert any("Live-chat ratings are left out" in note for note in notes)
+    assert chat_figures(Scope(None), channel=("chat",))[0]["Live-chat ratings"] == 3
+
+
+def test_the_chat_ratings_range_reads_its_index():
+    today = timezone.localdate()
+    with CaptureQueriesContext(connection) as queries:
+        reports_chats.rating_scores(today, today, categories=(), teams=None, period=str)
+    with connection.cursor() as cursor:
+        # Without the sequential walk the planner may choose on an empty table, the range
+        # must be one the index serves (no function of created_at in the condition).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "chat_rating_created" in plan, plan
