@@ -928,9 +928,11 @@ REPORTS = {
 }
 
 
-# The reports that read only the roll-ups: their result is cached under the roll-ups'
+# The reports that read the roll-ups: their result is cached under the roll-ups'
 # version (reports.rollup.VERSION_KEY), the reader's language and scope and the day. The
-# register lists live case rows and deflection reads the help center's live counters.
+# register lists live case rows and deflection reads the help center's live counters. The
+# satisfaction report's live-chat ratings are read from the chats, so they may lag by up to
+# CACHE_SECONDS there.
 CACHED = frozenset(REPORTS) - {"register", "deflection"}
 CACHE_SECONDS = 300  # also how long a renamed category or team keeps its old name here
 
