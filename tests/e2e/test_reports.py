@@ -34,11 +34,10 @@ from tickets.models import DelayNotice
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+# Each flow in both languages and at both widths: Chinese on a phone, English on a desktop.
 SETTINGS = [
-    pytest.param("en-US", 375, id="en-phone"),
-    pytest.param("en-US", 1280, id="en-desktop"),
     pytest.param("zh-CN", 375, id="zh-phone"),
-    pytest.param("zh-CN", 1280, id="zh-desktop"),
+    pytest.param("en-US", 1280, id="en-desktop"),
 ]
 TEXT = {
     "en-US": {"thanks": "Thank you for your rating.", "notice": "We need more time"},
