@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-from bench.chat_load import server_env  # noqa: E402
+from bench.chat_load import server_env, stop_group  # noqa: E402
 
 LOG = Path("/tmp/sweep-worker.log")
 STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): ")
@@ -49,10 +49,15 @@ def worker(env: dict) -> subprocess.Popen:
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2"]
     command += ["--loglevel=INFO", "--without-mingle", "--without-gossip"]
     with LOG.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        # Its own session: stopped with its pool processes as one group (stop_group).
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
     deadline = time.monotonic() + 60
     while " ready." not in LOG.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is None:
+                stop_group(process)
             raise SystemExit(f"the worker did not start:\n{LOG.read_text(errors='replace')}")
         time.sleep(0.2)
     return process
@@ -108,11 +113,7 @@ def run(helpers: int, cold: bool) -> tuple[str, bool]:
                 raise SystemExit("the sweep did not end within 10 minutes")
             time.sleep(0.2)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_group(process)
     seconds, escalated = done
     with connection.cursor() as cursor:
         cursor.execute(
