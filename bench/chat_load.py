@@ -97,6 +97,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="reuse the last run's active chats (new sessions)"
     )
+    parser.add_argument(
+        "--dump", default="", help="write every side's timings (the clients' reports) as JSON here"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.chats <= MAX_CHATS:
         parser.error(f"--chats must be 1..{MAX_CHATS}")
@@ -318,6 +321,16 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / ticks
 
 
+def postgres_cpu() -> float:
+    """The CPU of every PostgreSQL process on the machine (its backends do the chat's SQL)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if stat.read_text().split(" (", 1)[1].startswith("postgres)"):
+                total += cpu_seconds(int(stat.parent.name))
+    return total
+
+
 def descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
@@ -504,10 +517,15 @@ def run_clients(shards: list[dict], servers: list) -> tuple[list[dict], dict]:
     connected_s = time.perf_counter() - connecting
     sockets = sum(2 * len(s["chats"]) for s in shards)
     print(f"{sockets} WebSockets open in {connected_s:.1f} s ({retries} retried)  [{load()}]")
-    server_pids = [pid for s in servers for pid in (s.pid, *descendants(s.pid))]
+    server_pids = [[s.pid, *descendants(s.pid)] for s in servers]
+
+    def server_cpu() -> list[float]:
+        return [sum(cpu_seconds(p) for p in pids) for pids in server_pids]
+
     before = {
-        "server": sum(cpu_seconds(p) for p in server_pids),
+        "server": server_cpu(),
         "clients": sum(cpu_seconds(p.pid) for p in procs),
+        "postgres": postgres_cpu(),
     }
     start_at = time.time() + 1.0
     for proc in procs:
@@ -520,8 +538,9 @@ def run_clients(shards: list[dict], servers: list) -> tuple[list[dict], dict]:
         time.sleep(max(0.0, start_at + offset - time.time()))
         loads[name] = load()
     # The run's CPU, read before the processes exit (the final checks are not in it).
-    after_server = sum(cpu_seconds(p) for p in server_pids)
+    after_server = server_cpu()
     after_clients = sum(cpu_seconds(p.pid) for p in procs)
+    after_postgres = postgres_cpu()
     results = []
     for proc in procs:
         out, err = proc.communicate()
@@ -529,8 +548,10 @@ def run_clients(shards: list[dict], servers: list) -> tuple[list[dict], dict]:
             raise SystemExit(f"a client process failed ({proc.returncode}):\n{err[-3000:]}")
         results.append(json.loads(out))
     cpu = {
-        "server": after_server - before["server"],
+        "server": sum(after_server) - sum(before["server"]),
+        "servers": [a - b for a, b in zip(after_server, before["server"], strict=True)],
         "clients": after_clients - before["clients"],
+        "postgres": after_postgres - before["postgres"],
         "wall": duration,
     }
     return results, {"loads": loads, "cpu": cpu, "start_at": start_at}
@@ -609,6 +630,9 @@ def report(args, results: list[dict], meta: dict) -> bool:
         f" ({cpu['server'] / cpu['wall']:.2f} cores), load generator {cpu['clients']:.1f}"
         f" ({cpu['clients'] / cpu['wall']:.2f} cores)"
     )
+    names = ["uvicorn"] if args.http == "asgi" else ["gunicorn", args.ws]
+    split = ", ".join(f"{n} {c:.1f}" for n, c in zip(names, cpu["servers"], strict=True))
+    print(f"  server by process: {split}; PostgreSQL {cpu['postgres']:.1f}")
 
     lost = sum(side["peer_missing"] for side in sides)
     duplicated = sum(side["peer_duplicated"] for side in sides)
@@ -697,6 +721,8 @@ def main(argv: list[str] | None = None) -> None:
     connections.close_all()
     with servers(env, args) as (processes, http_port, ws_port):
         results, meta = run_clients(plans(args, chats, http_port, ws_port), processes)
+    if args.dump:
+        Path(args.dump).write_text(json.dumps({"results": results, "meta": meta}))
     ok = report(args, results, meta)
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     sys.exit(0 if ok else 1)

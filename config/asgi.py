@@ -21,6 +21,7 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from chat.consumers import token_key  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from config.long_lived import freeze_startup  # noqa: E402
 
 sockets = SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
 browser_sockets = AllowedHostsOriginValidator(sockets)
@@ -32,3 +33,4 @@ async def websocket_application(scope, receive, send):
 
 
 application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application})
+freeze_startup()
