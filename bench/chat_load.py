@@ -14,10 +14,11 @@ the services, as the pages would: `chat_start` (the bot answers), `chat_request_
 It serves the production shape on loopback with the production settings (DEBUG off, the
 Redis channel layer and cache): HTTP from gunicorn as the Dockerfile runs it (gthread,
 `--workers` processes of 8 threads, persistent database connections) and the WebSockets
-from daphne as docker-compose's `asgi` service runs it, the two on ports of their own as
-Caddy routes /ws/ and the rest. `--http asgi` serves both from uvicorn instead (the
-demo's one-process shape). Then the load generator (bench/chat_client.py) in `--client-procs` processes, each with a
-share of the chats and both their sides. Every client sends through POST messages/ (persist
+from uvicorn as docker-compose's `asgi` service runs it (two processes; `--ws daphne` for
+one daphne), the two on ports of their own as Caddy routes /ws/ and the rest. `--http
+asgi` serves both from uvicorn instead (the demo's one-process shape). Then the load
+generator (bench/chat_client.py) in `--client-procs` processes, each with a share of the
+chats and both their sides. Every client sends through POST messages/ (persist
 first), its peer sees the push "message N", reads GET messages/?after=N and sends "read",
 as chat.js does. At `--drop-after` seconds, `--drop` clients (half customers, half agents,
 in different chats) lose their connection at once, stay away `--offline` seconds, come
@@ -71,16 +72,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--http",
         choices=("gunicorn", "asgi"),
         default="gunicorn",
-        help="gunicorn beside daphne, as in production; or everything from uvicorn",
+        help="gunicorn beside the sockets server, as in production; or everything from uvicorn",
     )
     parser.add_argument("--workers", type=int, default=2, help="HTTP worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument(
         "--ws",
-        choices=("daphne", "uvicorn"),
-        default="daphne",
-        help="the WebSocket server beside gunicorn (docker-compose's asgi service runs daphne)",
+        choices=("uvicorn", "daphne"),
+        default="uvicorn",
+        help="the WebSocket server beside gunicorn (docker-compose's asgi service runs uvicorn)",
     )
-    parser.add_argument("--ws-workers", type=int, default=1, help="WebSocket server processes")
+    parser.add_argument(
+        "--ws-workers", type=int, default=2, help="uvicorn's WebSocket processes (as compose)"
+    )
     parser.add_argument(
         "--http-limit",
         type=int,
@@ -150,6 +154,19 @@ def clear_channel_layer() -> None:
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def machine_ticks() -> list[int]:
+    """The machine's CPU ticks since boot: user nice system idle iowait irq softirq steal."""
+    return [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def machine_share(before: list[int], after: list[int]) -> tuple[float, float]:
+    """(busy, stolen) as fractions of the interval's ticks. Stolen is the time the host gave
+    this virtual machine's cores to others: on a shared host the same work runs slower."""
+    delta = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(delta) or 1
+    return (total - delta[3] - delta[4] - delta[7]) / total, delta[7] / total
 
 
 # --- the people, their sessions and the active chats ---------------------------------
@@ -344,11 +361,12 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def gunicorn_command(port: int, workers: int) -> list[str]:
+def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
     """The Dockerfile's CMD on a loopback port."""
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
     command += ["--bind", f"{HOST}:{port}", "--workers", str(workers)]
-    command += ["--worker-class", "gthread", "--threads", "8", "--forwarded-allow-ips", "*"]
+    command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command += ["--forwarded-allow-ips", "*"]
     command += ["--log-level", "warning", "--backlog", "4096", "--keep-alive", "120"]
     # Each request's time inside gunicorn (microseconds), for the report beside the clients'.
     return [*command, "--access-logfile", str(ACCESS_LOG), "--access-logformat", "%(m)s %(D)s"]
@@ -365,7 +383,7 @@ def server_times() -> dict[str, list[float]]:
 
 
 def daphne_command(port: int) -> list[str]:
-    """docker-compose's `asgi` service on a loopback port."""
+    """The sockets server docker-compose ran up to session 8, on a loopback port."""
     command = [sys.executable, "-m", "daphne", "--bind", HOST, "--port", str(port)]
     return [*command, "--proxy-headers", "--verbosity", "0", "config.asgi:application"]
 
@@ -427,9 +445,11 @@ def servers(env: dict, args):
         return
     ws_port = free_port()
     ACCESS_LOG.unlink(missing_ok=True)
-    command = gunicorn_command(http_port, args.workers)
+    command = gunicorn_command(http_port, args.workers, args.threads)
     if args.ws == "uvicorn":
+        # docker-compose's `asgi` service on a loopback port.
         sockets = uvicorn_command(ws_port, args.ws_workers, "config.asgi:application")
+        sockets += ["--proxy-headers", "--forwarded-allow-ips", "*"]
     else:
         sockets = daphne_command(ws_port)
     with (
@@ -526,6 +546,7 @@ def run_clients(shards: list[dict], servers: list) -> tuple[list[dict], dict]:
         "server": server_cpu(),
         "clients": sum(cpu_seconds(p.pid) for p in procs),
         "postgres": postgres_cpu(),
+        "machine": machine_ticks(),
     }
     start_at = time.time() + 1.0
     for proc in procs:
@@ -541,6 +562,7 @@ def run_clients(shards: list[dict], servers: list) -> tuple[list[dict], dict]:
     after_server = server_cpu()
     after_clients = sum(cpu_seconds(p.pid) for p in procs)
     after_postgres = postgres_cpu()
+    busy, stolen = machine_share(before["machine"], machine_ticks())
     results = []
     for proc in procs:
         out, err = proc.communicate()
@@ -552,6 +574,8 @@ def run_clients(shards: list[dict], servers: list) -> tuple[list[dict], dict]:
         "servers": [a - b for a, b in zip(after_server, before["server"], strict=True)],
         "clients": after_clients - before["clients"],
         "postgres": after_postgres - before["postgres"],
+        "busy": busy,
+        "stolen": stolen,
         "wall": duration,
     }
     return results, {"loads": loads, "cpu": cpu, "start_at": start_at}
@@ -580,7 +604,9 @@ def shape(args) -> str:
     if args.http == "asgi":
         limit = args.http_limit or "unlimited"
         return f"uvicorn {args.workers} workers (at most {limit} HTTP requests in each)"
-    return f"HTTP: gunicorn {args.workers} x 8 threads; WebSockets: {args.ws} x {args.ws_workers}"
+    ws_procs = 1 if args.ws == "daphne" else args.ws_workers
+    http = f"gunicorn {args.workers} x {args.threads} threads"
+    return f"HTTP: {http}; WebSockets: {args.ws} x {ws_procs}"
 
 
 def report(args, results: list[dict], meta: dict) -> bool:
@@ -633,6 +659,10 @@ def report(args, results: list[dict], meta: dict) -> bool:
     names = ["uvicorn"] if args.http == "asgi" else ["gunicorn", args.ws]
     split = ", ".join(f"{n} {c:.1f}" for n, c in zip(names, cpu["servers"], strict=True))
     print(f"  server by process: {split}; PostgreSQL {cpu['postgres']:.1f}")
+    print(
+        f"  the machine's cores: {100 * cpu['busy']:.0f} % busy,"
+        f" {100 * cpu['stolen']:.1f} % stolen by the host"
+    )
 
     lost = sum(side["peer_missing"] for side in sides)
     duplicated = sum(side["peer_duplicated"] for side in sides)

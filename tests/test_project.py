@@ -27,6 +27,9 @@ def test_compose_describes_the_production_shape():
     services = compose["services"]
     assert {"postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
     assert "gunicorn" in services["web"]["command"]
+    # The sockets beside it, two processes: a reconnect storm's handshakes use both cores.
+    assert services["asgi"]["command"][:2] == ["uvicorn", "config.asgi:application"]
+    assert "--workers=2" in services["asgi"]["command"]
     assert services["beat"]["deploy"]["replicas"] == 1
     for name in ("web", "worker", "beat"):
         assert (

@@ -83,8 +83,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# HTTP and the chat's WebSockets (config/asgi.py): daphne in the demo, beside gunicorn in
-# production (docker-compose.yml, service `asgi`).
+# HTTP and the chat's WebSockets (config/asgi.py): daphne in the demo; in production uvicorn
+# serves the sockets beside gunicorn (docker-compose.yml, service `asgi`).
 ASGI_APPLICATION = "config.asgi.application"
 
 # Django's form renderer with selects drawn in Python (config/form_renderer.py).
