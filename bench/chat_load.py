@@ -382,6 +382,11 @@ def server_times() -> dict[str, list[float]]:
     return times
 
 
+def ws_processes(args) -> int:
+    """How many processes serve the sockets: daphne is one, whatever --ws-workers says."""
+    return 1 if args.ws == "daphne" else args.ws_workers
+
+
 def daphne_command(port: int) -> list[str]:
     """The sockets server docker-compose ran up to session 8, on a loopback port."""
     command = [sys.executable, "-m", "daphne", "--bind", HOST, "--port", str(port)]
@@ -454,7 +459,7 @@ def servers(env: dict, args):
         sockets = daphne_command(ws_port)
     with (
         serving("gunicorn", command, env, http_port, args.workers) as web,
-        serving(args.ws, sockets, env, ws_port, args.ws_workers) as ws,
+        serving(args.ws, sockets, env, ws_port, ws_processes(args)) as ws,
     ):
         yield [web, ws], http_port, ws_port
 
@@ -604,9 +609,8 @@ def shape(args) -> str:
     if args.http == "asgi":
         limit = args.http_limit or "unlimited"
         return f"uvicorn {args.workers} workers (at most {limit} HTTP requests in each)"
-    ws_procs = 1 if args.ws == "daphne" else args.ws_workers
     http = f"gunicorn {args.workers} x {args.threads} threads"
-    return f"HTTP: {http}; WebSockets: {args.ws} x {ws_procs}"
+    return f"HTTP: {http}; WebSockets: {args.ws} x {ws_processes(args)}"
 
 
 def report(args, results: list[dict], meta: dict) -> bool:
